@@ -1,0 +1,435 @@
+// Package blit converts and scales a video frame into a 32-bit pixel buffer
+// in one pass: the frame is sampled nearest-neighbour at the size that fits
+// the destination with its aspect ratio kept (Letterbox), and the bars
+// around it are filled black. It is the engine behind both video renderers:
+// the Fyne canvas (destination *image.RGBA, Order RGBA) and the X11 MIT-SHM
+// sink (Order BGRX, the byte order of a 24/32-bit TrueColor visual on a
+// little-endian server).
+//
+// Fast paths, with no allocation per frame once a Scaler has seen a
+// geometry: *image.YCbCr (every subsample ratio of package image, so 4:2:0,
+// 4:2:2 and 4:4:4 from cameras), *image.RGBA, *image.NRGBA and *image.Gray.
+// Any other image.Image takes a slow path through At (an interface call and
+// a color conversion per destination pixel, about 20× slower) that gives the
+// same result.
+//
+// Output pixels are the source composited over black and opaque (alpha or
+// X byte 255). YCbCr is converted exactly as image/color.YCbCrToRGB does
+// (JFIF, full-range BT.601 coefficients), so a frame looks the same as
+// through image/draw.
+package blit
+
+import (
+	"encoding/binary"
+	"fmt"
+	"image"
+	"image/color"
+)
+
+// Order is the byte order of a destination pixel.
+type Order int
+
+const (
+	// RGBA: bytes R, G, B, A — image.RGBA's Pix layout.
+	RGBA Order = iota
+	// BGRX: bytes B, G, R, X — a 32-bit-per-pixel ZPixmap of a depth 24
+	// TrueColor X11 visual with red mask 0xff0000 on a little-endian server.
+	BGRX
+)
+
+func (o Order) String() string {
+	switch o {
+	case RGBA:
+		return "RGBA"
+	case BGRX:
+		return "BGRX"
+	}
+	return fmt.Sprintf("Order(%d)", int(o))
+}
+
+// Letterbox returns the largest rectangle with the aspect ratio of a
+// srcW×srcH picture that fits in a dstW×dstH area, centred in it (bars at
+// top and bottom, or left and right). It is empty if any size is not
+// positive. Each side is rounded to the nearest pixel and is at least 1.
+func Letterbox(srcW, srcH, dstW, dstH int) image.Rectangle {
+	if srcW <= 0 || srcH <= 0 || dstW <= 0 || dstH <= 0 {
+		return image.Rectangle{}
+	}
+	sw, sh, dw, dh := int64(srcW), int64(srcH), int64(dstW), int64(dstH)
+	w, h := dw, (dw*sh*2+sw)/(sw*2)
+	if h > dh {
+		w, h = (dh*sw*2+sh)/(sh*2), dh
+	}
+	w = max(1, min(w, dw))
+	h = max(1, min(h, dh))
+	x0, y0 := int((dw-w)/2), int((dh-h)/2)
+	return image.Rect(x0, y0, x0+int(w), y0+int(h))
+}
+
+// srcKind says which fast path a source takes.
+type srcKind int
+
+const (
+	kindGeneric srcKind = iota
+	kindYCbCr
+	kindRGBA // also NRGBA: both 4 bytes per pixel, R first
+	kindGray
+)
+
+// key is what the cached index tables depend on.
+type key struct {
+	kind   srcKind
+	rect   image.Rectangle // source bounds, absolute
+	hdiv   int             // YCbCr horizontal chroma divisor
+	drawnW int
+	drawnH int
+}
+
+// Scaler converts and scales frames, caching its index tables for the last
+// (source geometry, destination size) it saw, so a stream of same-sized
+// frames costs no allocation. The zero value is ready to use. A Scaler is
+// not safe for concurrent use; use one per goroutine (they are small).
+type Scaler struct {
+	key   key
+	valid bool
+	// xs[i] is the source column for destination column drawn.Min.X+i,
+	// relative to the source's Rect.Min.X, multiplied by the source's bytes
+	// per pixel (1 for YCbCr luma and Gray, 4 for RGBA/NRGBA).
+	xs []int32
+	// xc[i] is the chroma column for xs[i] (YCbCr only), relative to the
+	// start of a chroma row, as image.YCbCr.COffset computes it.
+	xc []int32
+	// ys[j] is the absolute source row for destination row drawn.Min.Y+j.
+	ys []int32
+}
+
+// black is an opaque black pixel in either Order.
+const black = 0xff000000
+
+// Draw converts and scales src into dst, a dstW×dstH area of 4-byte pixels
+// whose rows start dstStride bytes apart, and returns the rectangle (in
+// dst's pixel coordinates, origin top-left) that now holds the picture.
+// Everything outside it is filled opaque black. A src with empty bounds
+// fills everything black and returns an empty rectangle. It returns an
+// error, and writes nothing, if dst is too small for dstStride, dstW and
+// dstH, or if order is unknown.
+func (s *Scaler) Draw(dst []byte, dstStride, dstW, dstH int, order Order, src image.Image) (image.Rectangle, error) {
+	if dstW < 0 || dstH < 0 {
+		return image.Rectangle{}, fmt.Errorf("blit: negative destination size %dx%d", dstW, dstH)
+	}
+	if dstW == 0 || dstH == 0 {
+		return image.Rectangle{}, nil
+	}
+	if dstStride < dstW*4 {
+		return image.Rectangle{}, fmt.Errorf("blit: destination stride %d is less than 4×width %d", dstStride, dstW)
+	}
+	if need := (dstH-1)*dstStride + dstW*4; len(dst) < need {
+		return image.Rectangle{}, fmt.Errorf("blit: destination has %d bytes, %dx%d with stride %d needs %d", len(dst), dstW, dstH, dstStride, need)
+	}
+	var rs, bs uint // bit positions of red and blue in a little-endian uint32 pixel
+	switch order {
+	case RGBA:
+		rs, bs = 0, 16
+	case BGRX:
+		rs, bs = 16, 0
+	default:
+		return image.Rectangle{}, fmt.Errorf("blit: unknown destination order %v", order)
+	}
+	if src == nil {
+		fillBlack(dst, dstStride, image.Rect(0, 0, dstW, dstH))
+		return image.Rectangle{}, nil
+	}
+	if err := checkSource(src); err != nil {
+		return image.Rectangle{}, err
+	}
+	sb := src.Bounds()
+	drawn := Letterbox(sb.Dx(), sb.Dy(), dstW, dstH)
+	fillBars(dst, dstStride, dstW, dstH, drawn)
+	if drawn.Empty() {
+		return drawn, nil
+	}
+
+	k := key{rect: sb, drawnW: drawn.Dx(), drawnH: drawn.Dy()}
+	switch p := src.(type) {
+	case *image.YCbCr:
+		k.kind = kindYCbCr
+		var ok bool
+		if k.hdiv, _, ok = chromaDivisors(p.SubsampleRatio); !ok {
+			k.kind = kindGeneric
+		}
+	case *image.RGBA, *image.NRGBA:
+		k.kind = kindRGBA
+	case *image.Gray:
+		k.kind = kindGray
+	}
+	s.prepare(k)
+
+	switch p := src.(type) {
+	case *image.YCbCr:
+		if k.kind == kindYCbCr {
+			s.drawYCbCr(dst, dstStride, drawn, rs, bs, p)
+			return drawn, nil
+		}
+	case *image.RGBA:
+		s.drawRGBA(dst, dstStride, drawn, rs, bs, p.Pix, p.Stride, p.Rect)
+		return drawn, nil
+	case *image.NRGBA:
+		s.drawNRGBA(dst, dstStride, drawn, rs, bs, p)
+		return drawn, nil
+	case *image.Gray:
+		s.drawGray(dst, dstStride, drawn, p)
+		return drawn, nil
+	}
+	s.drawGeneric(dst, dstStride, drawn, rs, bs, src)
+	return drawn, nil
+}
+
+// DrawRGBA draws src into the whole of dst (RGBA order); see Draw.
+func (s *Scaler) DrawRGBA(dst *image.RGBA, src image.Image) (image.Rectangle, error) {
+	if dst == nil {
+		return image.Rectangle{}, fmt.Errorf("blit: nil destination image")
+	}
+	b := dst.Bounds()
+	off := dst.PixOffset(b.Min.X, b.Min.Y)
+	if b.Empty() || off < 0 || off > len(dst.Pix) {
+		return image.Rectangle{}, nil
+	}
+	return s.Draw(dst.Pix[off:], dst.Stride, b.Dx(), b.Dy(), RGBA, src)
+}
+
+// checkSource rejects images whose buffers are too short for their bounds
+// and strides, which would otherwise make the fast paths index out of range.
+func checkSource(src image.Image) error {
+	b := src.Bounds()
+	w, h := b.Dx(), b.Dy()
+	plane := func(name string, n, stride, rowLen, rows int) error {
+		if stride < rowLen || n < (rows-1)*stride+rowLen {
+			return fmt.Errorf("blit: %T %v: %s plane of %d bytes with stride %d is too short for %d rows of %d", src, b, name, n, stride, rows, rowLen)
+		}
+		return nil
+	}
+	switch p := src.(type) {
+	case *image.YCbCr:
+		hd, vd, ok := chromaDivisors(p.SubsampleRatio)
+		if !ok {
+			return nil // slow path, through At
+		}
+		if err := plane("Y", len(p.Y), p.YStride, w, h); err != nil {
+			return err
+		}
+		cw := (b.Max.X+hd-1)/hd - b.Min.X/hd
+		ch := (b.Max.Y+vd-1)/vd - b.Min.Y/vd
+		if err := plane("Cb", len(p.Cb), p.CStride, cw, ch); err != nil {
+			return err
+		}
+		return plane("Cr", len(p.Cr), p.CStride, cw, ch)
+	case *image.RGBA:
+		return plane("Pix", len(p.Pix), p.Stride, 4*w, h)
+	case *image.NRGBA:
+		return plane("Pix", len(p.Pix), p.Stride, 4*w, h)
+	case *image.Gray:
+		return plane("Pix", len(p.Pix), p.Stride, w, h)
+	}
+	return nil
+}
+
+// chromaDivisors gives how many luma columns and rows share one chroma
+// sample for each subsample ratio.
+func chromaDivisors(r image.YCbCrSubsampleRatio) (h, v int, ok bool) {
+	switch r {
+	case image.YCbCrSubsampleRatio444:
+		return 1, 1, true
+	case image.YCbCrSubsampleRatio422:
+		return 2, 1, true
+	case image.YCbCrSubsampleRatio420:
+		return 2, 2, true
+	case image.YCbCrSubsampleRatio440:
+		return 1, 2, true
+	case image.YCbCrSubsampleRatio411:
+		return 4, 1, true
+	case image.YCbCrSubsampleRatio410:
+		return 4, 2, true
+	}
+	return 0, 0, false
+}
+
+// prepare (re)builds the index tables when the geometry changed. Sampling
+// is at pixel centres, as golang.org/x/image/draw.NearestNeighbor does:
+// destination column dx reads source column floor((dx+½)·srcW/drawnW).
+func (s *Scaler) prepare(k key) {
+	if s.valid && s.key == k {
+		return
+	}
+	sw, sh := int64(k.rect.Dx()), int64(k.rect.Dy())
+	dw, dh := int64(k.drawnW), int64(k.drawnH)
+	s.xs = grow(s.xs, k.drawnW)
+	s.ys = grow(s.ys, k.drawnH)
+	bpp := int64(1)
+	if k.kind == kindRGBA {
+		bpp = 4
+	}
+	for i := range s.xs {
+		s.xs[i] = int32((2*int64(i) + 1) * sw / (2 * dw) * bpp)
+	}
+	for j := range s.ys {
+		s.ys[j] = int32(int64(k.rect.Min.Y) + (2*int64(j)+1)*sh/(2*dh))
+	}
+	if k.kind == kindYCbCr {
+		s.xc = grow(s.xc, k.drawnW)
+		minX := k.rect.Min.X
+		for i := range s.xc {
+			x := minX + int(s.xs[i])
+			s.xc[i] = int32(x/k.hdiv - minX/k.hdiv)
+		}
+	}
+	s.key, s.valid = k, true
+}
+
+func grow(b []int32, n int) []int32 {
+	if cap(b) < n {
+		return make([]int32, n)
+	}
+	return b[:n]
+}
+
+// fillBlack fills r (in destination pixels) opaque black.
+func fillBlack(dst []byte, stride int, r image.Rectangle) {
+	if r.Empty() {
+		return
+	}
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		row := dst[y*stride+r.Min.X*4 : y*stride+r.Max.X*4]
+		for i := 0; i+4 <= len(row); i += 4 {
+			binary.LittleEndian.PutUint32(row[i:], black)
+		}
+	}
+}
+
+// fillBars fills the part of the dstW×dstH area outside drawn black.
+func fillBars(dst []byte, stride, dstW, dstH int, drawn image.Rectangle) {
+	if drawn.Empty() {
+		fillBlack(dst, stride, image.Rect(0, 0, dstW, dstH))
+		return
+	}
+	fillBlack(dst, stride, image.Rect(0, 0, dstW, drawn.Min.Y))
+	fillBlack(dst, stride, image.Rect(0, drawn.Max.Y, dstW, dstH))
+	fillBlack(dst, stride, image.Rect(0, drawn.Min.Y, drawn.Min.X, drawn.Max.Y))
+	fillBlack(dst, stride, image.Rect(drawn.Max.X, drawn.Min.Y, dstW, drawn.Max.Y))
+}
+
+// dstRow returns the bytes of the picture part of destination row j.
+func dstRow(dst []byte, stride int, drawn image.Rectangle, j int) []byte {
+	off := (drawn.Min.Y+j)*stride + drawn.Min.X*4
+	return dst[off : off+drawn.Dx()*4 : off+drawn.Dx()*4]
+}
+
+// clamp16 turns a 16.16 fixed-point colour value into a byte, saturating,
+// with image/color.YCbCrToRGB's exact bit trick.
+func clamp16(v int32) uint32 {
+	if uint32(v)&0xff000000 == 0 {
+		return uint32(v>>16) & 0xff
+	}
+	return uint32(^(v >> 31)) & 0xff
+}
+
+func (s *Scaler) drawYCbCr(dst []byte, stride int, drawn image.Rectangle, rs, bs uint, p *image.YCbCr) {
+	_, vdiv, _ := chromaDivisors(p.SubsampleRatio)
+	xs, xc := s.xs, s.xc[:len(s.xs)]
+	minY := p.Rect.Min.Y
+	for j, sy := range s.ys {
+		yo := (int(sy) - minY) * p.YStride
+		co := (int(sy)/vdiv - minY/vdiv) * p.CStride
+		yrow := p.Y[yo:]
+		cb := p.Cb[co:]
+		cr := p.Cr[co:]
+		d := dstRow(dst, stride, drawn, j)
+		for i, xi := range xs {
+			ci := xc[i]
+			yy1 := int32(yrow[xi]) * 0x10101
+			cb1 := int32(cb[ci]) - 128
+			cr1 := int32(cr[ci]) - 128
+			r := clamp16(yy1 + 91881*cr1)
+			g := clamp16(yy1 - 22554*cb1 - 46802*cr1)
+			b := clamp16(yy1 + 116130*cb1)
+			binary.LittleEndian.PutUint32(d[i*4:], r<<rs|g<<8|b<<bs|black)
+		}
+	}
+}
+
+// drawRGBA handles *image.RGBA: premultiplied, so "over black" is the
+// colour bytes as they are, made opaque.
+func (s *Scaler) drawRGBA(dst []byte, stride int, drawn image.Rectangle, rs, bs uint, pix []byte, srcStride int, rect image.Rectangle) {
+	for j, sy := range s.ys {
+		so := (int(sy) - rect.Min.Y) * srcStride
+		row := pix[so:]
+		d := dstRow(dst, stride, drawn, j)
+		if rs == 0 {
+			for i, xi := range s.xs {
+				binary.LittleEndian.PutUint32(d[i*4:], binary.LittleEndian.Uint32(row[xi:])|black)
+			}
+			continue
+		}
+		for i, xi := range s.xs {
+			v := binary.LittleEndian.Uint32(row[xi:])
+			binary.LittleEndian.PutUint32(d[i*4:], v&0x0000ff00|(v&0xff)<<16|(v>>16)&0xff|black)
+		}
+	}
+}
+
+// drawNRGBA handles *image.NRGBA: opaque pixels are copied, others are
+// premultiplied as color.NRGBA.RGBA does, then made opaque (over black).
+func (s *Scaler) drawNRGBA(dst []byte, stride int, drawn image.Rectangle, rs, bs uint, p *image.NRGBA) {
+	for j, sy := range s.ys {
+		so := (int(sy) - p.Rect.Min.Y) * p.Stride
+		row := p.Pix[so:]
+		d := dstRow(dst, stride, drawn, j)
+		for i, xi := range s.xs {
+			px := row[xi : xi+4 : xi+4]
+			r, g, b := uint32(px[0]), uint32(px[1]), uint32(px[2])
+			if a := uint32(px[3]); a != 0xff {
+				r, g, b = premul(r, a), premul(g, a), premul(b, a)
+			}
+			binary.LittleEndian.PutUint32(d[i*4:], r<<rs|g<<8|b<<bs|black)
+		}
+	}
+}
+
+// premul is color.NRGBA.RGBA's premultiplication, reduced to 8 bits.
+func premul(c, a uint32) uint32 {
+	c |= c << 8
+	a |= a << 8
+	return (c * a / 0xffff) >> 8
+}
+
+func (s *Scaler) drawGray(dst []byte, stride int, drawn image.Rectangle, p *image.Gray) {
+	for j, sy := range s.ys {
+		so := (int(sy) - p.Rect.Min.Y) * p.Stride
+		row := p.Pix[so:]
+		d := dstRow(dst, stride, drawn, j)
+		for i, xi := range s.xs {
+			v := uint32(row[xi])
+			binary.LittleEndian.PutUint32(d[i*4:], v|v<<8|v<<16|black)
+		}
+	}
+}
+
+// drawGeneric is the slow path: one At call and colour conversion per
+// destination pixel. *image.YCbCr with an unknown ratio also lands here.
+func (s *Scaler) drawGeneric(dst []byte, stride int, drawn image.Rectangle, rs, bs uint, src image.Image) {
+	minX := src.Bounds().Min.X
+	for j, sy := range s.ys {
+		d := dstRow(dst, stride, drawn, j)
+		for i, xi := range s.xs {
+			var r, g, b uint32
+			switch c := src.At(minX+int(xi), int(sy)).(type) {
+			case color.YCbCr:
+				r8, g8, b8 := color.YCbCrToRGB(c.Y, c.Cb, c.Cr)
+				r, g, b = uint32(r8), uint32(g8), uint32(b8)
+			default:
+				r, g, b, _ = c.RGBA()
+				r, g, b = r>>8, g>>8, b>>8
+			}
+			binary.LittleEndian.PutUint32(d[i*4:], r<<rs|g<<8|b<<bs|black)
+		}
+	}
+}
