@@ -1,0 +1,794 @@
+// Package capture is the W3C Media Capture and Streams model in Go
+// (https://w3c.github.io/mediacapture-main/): MediaDevices, MediaStream,
+// MediaStreamTrack, constraints, and shared, reference-counted sources.
+//
+// Devices come from backends (package capture/synthetic, and one package per
+// real device family) handed to NewMediaDevices; capture imports none.
+//
+// # Sources and stop()
+//
+// A source is an open device. Tracks share sources: a second GetUserMedia on
+// a device that already has a live source, and Clone, attach a new track to
+// it, so the device is opened once. A source counts its live tracks; when
+// the last one stops, the device is closed once, on the source's own
+// goroutine, and the source leaves Sources(). Stop never blocks on a device
+// and fires no "ended" event; a source that ends by itself (unplugged,
+// failed) ends each of its live tracks, which fire "ended" once.
+//
+// # Concurrency
+//
+// Every method is safe for concurrent use. Each source has one capture
+// goroutine, which reads its device and hands each frame to every reader of
+// every live track without copying. Callbacks (OnChange, OnDeviceChange,
+// OnEnded, OnMute, OnUnmute, OnLeak) run one at a time, in the order of the
+// events, on a goroutine of the MediaDevices that exists only while events
+// are pending; they may call any method of this package but Close. Close
+// ends every track, closes every device and waits for all of this to finish.
+package capture
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+)
+
+// MediaDevices is the entry point: one per application. It owns the
+// backends' live sources.
+type MediaDevices struct {
+	backends []Backend
+	disp     *dispatcher
+	wg       sync.WaitGroup // capture goroutines
+
+	mu      sync.Mutex               // protects the fields below, and every source's and track core's guarded fields
+	sources map[string]*source       // live sources by device id
+	opening map[string]chan struct{} // device ids being opened, closed when done
+	closing map[string]chan struct{} // device ids whose device is still closing
+	order   []*source                // live sources in open order
+	closed  bool
+	leakPol LeakPolicy
+	leaks   uint64
+
+	onChange, onDeviceChange listeners
+	onLeak                   leakListeners
+	unwatch                  []func()
+}
+
+// LeakPolicy says what happens to a live track the program dropped without
+// calling Stop.
+type LeakPolicy int
+
+const (
+	// LeakStop reports the track and stops it, so its source can close.
+	LeakStop LeakPolicy = iota
+	// LeakReport only reports it; the device stays open until Close.
+	LeakReport
+)
+
+// LeakInfo describes a live track found unreachable.
+type LeakInfo struct {
+	TrackID  string
+	Kind     string
+	Label    string
+	SourceID string
+	DeviceID string
+	Stopped  bool // the detector stopped it (LeakStop)
+}
+
+type leakListeners struct {
+	mu  sync.Mutex
+	fns map[uint64]func(LeakInfo)
+	n   uint64
+}
+
+// NewMediaDevices returns a MediaDevices over the given backends, in order of
+// preference (the first backend's default device is the default).
+func NewMediaDevices(backends ...Backend) *MediaDevices {
+	md := &MediaDevices{
+		backends: backends,
+		disp:     newDispatcher(),
+		sources:  make(map[string]*source),
+		opening:  make(map[string]chan struct{}),
+		closing:  make(map[string]chan struct{}),
+	}
+	for _, b := range backends {
+		if n, ok := b.(DeviceChangeNotifier); ok {
+			md.unwatch = append(md.unwatch, n.OnDeviceChange(md.deviceChanged))
+		}
+	}
+	return md
+}
+
+// Backends returns the backends, in order.
+func (md *MediaDevices) Backends() []Backend { return slices.Clone(md.backends) }
+
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// OnChange registers f to run after any track or source lifecycle change:
+// a track added, stopped, ended, cloned, enabled or disabled, muted; a
+// source opened or closed; settings applied.
+func (md *MediaDevices) OnChange(f func()) (cancel func()) { return md.onChange.add(f) }
+
+// OnDeviceChange registers f to run when the set of devices changes
+// (https://w3c.github.io/mediacapture-main/#event-mediadevices-devicechange).
+func (md *MediaDevices) OnDeviceChange(f func()) (cancel func()) { return md.onDeviceChange.add(f) }
+
+// OnLeak registers f to run when a live track is found unreachable.
+func (md *MediaDevices) OnLeak(f func(LeakInfo)) (cancel func()) {
+	l := &md.onLeak
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.fns == nil {
+		l.fns = make(map[uint64]func(LeakInfo))
+	}
+	id := l.n
+	l.n++
+	l.fns[id] = f
+	return func() {
+		l.mu.Lock()
+		delete(l.fns, id)
+		l.mu.Unlock()
+	}
+}
+
+// SetLeakPolicy sets what the leak detector does (LeakStop by default).
+func (md *MediaDevices) SetLeakPolicy(p LeakPolicy) {
+	md.mu.Lock()
+	md.leakPol = p
+	md.mu.Unlock()
+}
+
+// Leaks is the number of leaked tracks found so far.
+func (md *MediaDevices) Leaks() uint64 {
+	md.mu.Lock()
+	defer md.mu.Unlock()
+	return md.leaks
+}
+
+func (md *MediaDevices) changed() { md.disp.post(md.onChange.call) }
+
+func (md *MediaDevices) deviceChanged() {
+	md.disp.post(md.onDeviceChange.call)
+}
+
+// Devices lists every device of every backend, screens included, with its
+// modes and capabilities: more than EnumerateDevices tells a web page.
+func (md *MediaDevices) Devices(ctx context.Context) ([]DeviceDescriptor, error) {
+	var all []DeviceDescriptor
+	var errs []error
+	for _, b := range md.backends {
+		if err := ctx.Err(); err != nil {
+			return nil, NewError(ErrAbort, err, "enumerating devices")
+		}
+		ds, err := b.Devices(ctx)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("backend %s: %w", b.Name(), err))
+			continue
+		}
+		all = append(all, ds...)
+	}
+	if len(all) == 0 && len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return all, nil
+}
+
+// backendDevice is a device with the backend it belongs to.
+type backendDevice struct {
+	b Backend
+	d DeviceDescriptor
+}
+
+func (md *MediaDevices) devicesOf(ctx context.Context, kind string) ([]backendDevice, error) {
+	var out []backendDevice
+	var errs []error
+	for _, b := range md.backends {
+		if err := ctx.Err(); err != nil {
+			return nil, NewError(ErrAbort, err, "enumerating devices")
+		}
+		ds, err := b.Devices(ctx)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("backend %s: %w", b.Name(), err))
+			continue
+		}
+		for _, d := range ds {
+			if d.Kind == kind {
+				out = append(out, backendDevice{b, d})
+			}
+		}
+	}
+	// The default device first, keeping backend order otherwise.
+	slices.SortStableFunc(out, func(a, b backendDevice) int {
+		switch {
+		case a.d.Default && !b.d.Default:
+			return -1
+		case b.d.Default && !a.d.Default:
+			return 1
+		}
+		return 0
+	})
+	if len(out) == 0 && len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
+}
+
+// EnumerateDevices lists the cameras and microphones
+// (https://w3c.github.io/mediacapture-main/#dom-mediadevices-enumeratedevices).
+// Ids are stable across calls.
+func (md *MediaDevices) EnumerateDevices(ctx context.Context) ([]MediaDeviceInfo, error) {
+	var out []MediaDeviceInfo
+	for _, kind := range []string{KindAudioInput, KindVideoInput} {
+		ds, err := md.devicesOf(ctx, kind)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range ds {
+			out = append(out, MediaDeviceInfo{DeviceID: d.d.DeviceID, Kind: d.d.Kind, Label: d.d.Label, GroupID: d.d.GroupID})
+		}
+	}
+	return out, nil
+}
+
+// GetUserMedia returns a stream with a track of each requested kind
+// (https://w3c.github.io/mediacapture-main/#dom-mediadevices-getusermedia).
+// Errors: TypeError when neither kind is requested or the constraints are
+// not valid, NotFoundError when no device of a kind exists,
+// *OverconstrainedError when none satisfies a required constraint,
+// NotReadableError when the device fails to open, AbortError when ctx ends.
+func (md *MediaDevices) GetUserMedia(ctx context.Context, c MediaStreamConstraints) (*MediaStream, error) {
+	if c.Audio == nil && c.Video == nil {
+		return nil, NewError(ErrTypeError, nil, "getUserMedia: neither audio nor video requested")
+	}
+	var tracks []*MediaStreamTrack
+	fail := func(err error) (*MediaStream, error) {
+		for _, t := range tracks {
+			t.Stop()
+		}
+		return nil, err
+	}
+	for _, req := range []struct {
+		c          *MediaTrackConstraints
+		devKind    string
+		trackKind  string
+		constraint string
+	}{
+		{c.Audio, KindAudioInput, TrackKindAudio, "audio"},
+		{c.Video, KindVideoInput, TrackKindVideo, "video"},
+	} {
+		if req.c == nil {
+			continue
+		}
+		if err := req.c.Validate(); err != nil {
+			return fail(err)
+		}
+		t, err := md.getTrack(ctx, req.devKind, req.trackKind, *req.c)
+		if err != nil {
+			return fail(err)
+		}
+		tracks = append(tracks, t)
+	}
+	return NewMediaStream(tracks...), nil
+}
+
+// GetDisplayMedia returns a stream with a video track of a screen
+// (https://w3c.github.io/mediacapture-screen-share/). Audio is not captured
+// from screens; a request for it is ignored, as the spec allows.
+func (md *MediaDevices) GetDisplayMedia(ctx context.Context, o DisplayMediaStreamOptions) (*MediaStream, error) {
+	var c MediaTrackConstraints
+	if o.Video != nil {
+		c = *o.Video
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	t, err := md.getTrack(ctx, KindDisplay, TrackKindVideo, c)
+	if err != nil {
+		return nil, err
+	}
+	return NewMediaStream(t), nil
+}
+
+// candidate is one choice of device and settings for constraint selection.
+type candidate struct {
+	dev  backendDevice
+	mode MediaTrackSettings
+	live bool // the current settings of the device's live source
+}
+
+func withDevice(mode MediaTrackSettings, d DeviceDescriptor, kind string) MediaTrackSettings {
+	mode.DeviceID, mode.GroupID = d.DeviceID, d.GroupID
+	if kind == TrackKindVideo {
+		if mode.ResizeMode == "" {
+			mode.ResizeMode = ResizeModeNone
+		}
+		if mode.Height > 0 && mode.AspectRatio == 0 {
+			mode.AspectRatio = float64(mode.Width) / float64(mode.Height)
+		}
+	}
+	return mode
+}
+
+// getTrack selects a device and settings for c and attaches a new track to
+// that device's source, opening it if it has none.
+func (md *MediaDevices) getTrack(ctx context.Context, devKind, trackKind string, c MediaTrackConstraints) (*MediaStreamTrack, error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, NewError(ErrAbort, err, "getUserMedia aborted")
+		}
+		devs, err := md.devicesOf(ctx, devKind)
+		if err != nil {
+			return nil, NewError(ErrNotReadable, err, "enumerating %s devices", devKind)
+		}
+		if len(devs) == 0 {
+			return nil, NewError(ErrNotFound, nil, "no %s device", devKind)
+		}
+
+		md.mu.Lock()
+		if md.closed {
+			md.mu.Unlock()
+			return nil, NewError(ErrInvalidState, nil, "MediaDevices is closed")
+		}
+		var cands []candidate
+		for _, d := range devs {
+			if s := md.sources[d.d.DeviceID]; s != nil {
+				cands = append(cands, candidate{dev: d, mode: withDevice(s.mode, d.d, trackKind), live: true})
+			}
+			for _, m := range d.d.Modes {
+				cands = append(cands, candidate{dev: d, mode: withDevice(m, d.d, trackKind)})
+			}
+		}
+		settings := make([]MediaTrackSettings, len(cands))
+		for i, cd := range cands {
+			settings[i] = cd.mode
+		}
+		i, err := SelectSettings(trackKind, &c, settings)
+		if err != nil {
+			md.mu.Unlock()
+			return nil, err
+		}
+		chosen := cands[i]
+		id := chosen.dev.d.DeviceID
+
+		if s := md.sources[id]; s != nil {
+			t, err := md.attachLocked(ctx, s, trackKind, c, chosen.mode)
+			md.mu.Unlock()
+			if err != nil {
+				return nil, err
+			}
+			md.changed()
+			return t, nil
+		}
+		// Wait while another call opens the device, or its last source is
+		// still closing (a slow driver); then choose again.
+		wait := md.opening[id]
+		if wait == nil {
+			wait = md.closing[id]
+		}
+		if wait != nil {
+			md.mu.Unlock()
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return nil, NewError(ErrAbort, ctx.Err(), "getUserMedia aborted while %s was busy", chosen.dev.d.Label)
+			}
+		}
+		opened := make(chan struct{})
+		md.opening[id] = opened
+		md.mu.Unlock()
+
+		t, err := md.open(ctx, chosen.dev, trackKind, c, chosen.mode)
+
+		md.mu.Lock()
+		delete(md.opening, id)
+		close(opened)
+		md.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+		md.changed()
+		return t, nil
+	}
+}
+
+// attachLocked attaches a new track with constraints c to the live source s,
+// whose settings become mode when s can change to it without breaking its
+// other tracks' constraints. Called with md.mu held.
+func (md *MediaDevices) attachLocked(ctx context.Context, s *source, kind string, c MediaTrackConstraints, mode MediaTrackSettings) (*MediaStreamTrack, error) {
+	if !sameMode(mode, s.mode) {
+		if s.fits(kind, mode, nil) {
+			if err := md.reconfigureLocked(ctx, s, mode); err != nil {
+				mode = s.mode
+			}
+		} else {
+			mode = s.mode
+		}
+	}
+	if f := c.Unsatisfied(kind, withDevice(s.mode, s.desc, kind)); f != "" {
+		return nil, &OverconstrainedError{Constraint: f, Message: fmt.Sprintf("%s is open in a mode that does not satisfy %s, and its other tracks keep it there", s.desc.Label, f)}
+	}
+	t := md.newTrack(kind, s.desc.Label, c)
+	md.attachCoreLocked(s, t.c)
+	return t, nil
+}
+
+func (md *MediaDevices) attachCoreLocked(s *source, c *trackCore) {
+	c.src = s
+	c.settings = withDevice(s.mode, s.desc, c.kind)
+	c.caps = s.caps()
+	c.muted.Store(s.muted)
+	s.tracks = append(s.tracks, c)
+	s.publish()
+}
+
+func (s *source) caps() MediaTrackCapabilities {
+	cp := s.desc.Capabilities
+	cp.DeviceID, cp.GroupID = s.desc.DeviceID, s.desc.GroupID
+	return cp
+}
+
+// fits reports whether mode satisfies the required constraints of every live
+// track of s but except.
+func (s *source) fits(kind string, mode MediaTrackSettings, except *trackCore) bool {
+	m := withDevice(mode, s.desc, kind)
+	for _, t := range s.tracks {
+		if t != except && t.constraints.Unsatisfied(kind, m) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func sameMode(a, b MediaTrackSettings) bool {
+	a.DeviceID, a.GroupID, a.ResizeMode, a.AspectRatio = "", "", "", 0
+	b.DeviceID, b.GroupID, b.ResizeMode, b.AspectRatio = "", "", "", 0
+	return a == b
+}
+
+// reconfigureLocked changes the mode of an open device, when the device can.
+// Called with md.mu held; the device call is quick (it only records the new
+// mode for the capture goroutine).
+func (md *MediaDevices) reconfigureLocked(ctx context.Context, s *source, mode MediaTrackSettings) error {
+	r, ok := s.dev.(Reconfigurer)
+	if !ok {
+		return NewError(ErrNotReadable, nil, "%s cannot change mode while open", s.desc.Label)
+	}
+	if err := r.Reconfigure(ctx, mode); err != nil {
+		return err
+	}
+	s.mode = mode
+	for _, t := range s.tracks {
+		t.settings = withDevice(mode, s.desc, t.kind)
+	}
+	return nil
+}
+
+// open opens dev in mode and makes a source with one track on it.
+func (md *MediaDevices) open(ctx context.Context, dev backendDevice, kind string, c MediaTrackConstraints, mode MediaTrackSettings) (*MediaStreamTrack, error) {
+	raw := mode
+	raw.DeviceID, raw.GroupID = dev.d.DeviceID, dev.d.GroupID
+	d, err := dev.b.Open(ctx, dev.d.DeviceID, raw)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, NewError(ErrAbort, err, "getUserMedia aborted while opening %s", dev.d.Label)
+		}
+		if ErrorName(err) == "" {
+			err = NewError(ErrNotReadable, err, "could not open %s", dev.d.Label)
+		}
+		return nil, err
+	}
+	sctx, cancel := context.WithCancel(context.Background())
+	s := &source{
+		id:       newID(),
+		md:       md,
+		backend:  dev.b,
+		desc:     dev.d,
+		kind:     kind,
+		dev:      d,
+		mode:     raw,
+		state:    SourceLive,
+		openedAt: time.Now(),
+		cancel:   cancel,
+		closed:   make(chan struct{}),
+	}
+	md.mu.Lock()
+	if md.closed || ctx.Err() != nil {
+		closedErr := md.closed
+		md.mu.Unlock()
+		cancel()
+		md.wg.Add(1)
+		go func() {
+			defer md.wg.Done()
+			_ = d.Close()
+		}()
+		if closedErr {
+			return nil, NewError(ErrInvalidState, nil, "MediaDevices is closed")
+		}
+		return nil, NewError(ErrAbort, ctx.Err(), "getUserMedia aborted while opening %s", dev.d.Label)
+	}
+	md.sources[s.desc.DeviceID] = s
+	md.order = append(md.order, s)
+	t := md.newTrack(kind, dev.d.Label, c)
+	md.attachCoreLocked(s, t.c)
+	if mn, ok := d.(MuteNotifier); ok {
+		mn.OnMute(func(m bool) { md.setMuted(s, m) })
+	}
+	md.wg.Add(1)
+	md.mu.Unlock()
+	go s.run(sctx)
+	return t, nil
+}
+
+// detachLocked removes c from its source; at zero tracks the source stops
+// and its capture goroutine closes the device. Called with md.mu held.
+func (md *MediaDevices) detachLocked(c *trackCore) {
+	s := c.src
+	c.src = nil
+	if s == nil {
+		return
+	}
+	s.tracks = slices.DeleteFunc(s.tracks, func(x *trackCore) bool { return x == c })
+	s.publish()
+	if len(s.tracks) == 0 && s.state == SourceLive {
+		md.retireLocked(s, SourceEnded)
+		s.cancel()
+	}
+}
+
+// retireLocked takes s out of the live sources; its device is closing.
+func (md *MediaDevices) retireLocked(s *source, state string) {
+	s.state = state
+	if md.sources[s.desc.DeviceID] == s {
+		delete(md.sources, s.desc.DeviceID)
+		md.closing[s.desc.DeviceID] = s.closed
+	}
+	md.order = slices.DeleteFunc(md.order, func(x *source) bool { return x == s })
+}
+
+// endLocked makes c "ended". Called with md.mu held.
+func endLocked(c *trackCore) bool {
+	if c.state == StateEnded {
+		return false
+	}
+	c.state = StateEnded
+	close(c.endedCh)
+	return true
+}
+
+func (md *MediaDevices) stopTrack(c *trackCore) {
+	md.mu.Lock()
+	if !endLocked(c) {
+		md.mu.Unlock()
+		return
+	}
+	md.detachLocked(c)
+	close(c.done)
+	md.mu.Unlock()
+	md.changed()
+}
+
+// endSource ends s because its device ended by itself: each live track
+// becomes "ended" and fires "ended" once. Called by the capture goroutine.
+func (md *MediaDevices) endSource(s *source, cause error) {
+	md.mu.Lock()
+	if s.state != SourceLive {
+		md.mu.Unlock()
+		return
+	}
+	tracks := s.tracks
+	s.tracks = nil
+	s.publish()
+	md.retireLocked(s, SourceEnded)
+	var ended []*trackCore
+	for _, c := range tracks {
+		c.src = nil
+		if endLocked(c) {
+			ended = append(ended, c)
+		}
+	}
+	md.mu.Unlock()
+	_ = cause
+	for _, c := range ended {
+		md.disp.post(func() {
+			c.onEnded.call()
+			close(c.done)
+		})
+	}
+	md.changed()
+}
+
+// deviceClosed is called by the capture goroutine once the device is closed.
+func (md *MediaDevices) deviceClosed(s *source) {
+	md.mu.Lock()
+	if md.closing[s.desc.DeviceID] == s.closed {
+		delete(md.closing, s.desc.DeviceID)
+	}
+	close(s.closed)
+	md.mu.Unlock()
+	md.changed()
+}
+
+func (md *MediaDevices) setMuted(s *source, muted bool) {
+	md.mu.Lock()
+	if s.state != SourceLive || s.muted == muted {
+		md.mu.Unlock()
+		return
+	}
+	s.muted = muted
+	tracks := slices.Clone(s.tracks)
+	for _, c := range tracks {
+		c.muted.Store(muted)
+	}
+	md.mu.Unlock()
+	for _, c := range tracks {
+		if muted {
+			md.disp.post(c.onMute.call)
+		} else {
+			md.disp.post(c.onUnmute.call)
+		}
+	}
+	md.changed()
+}
+
+func (md *MediaDevices) cloneTrack(c *trackCore) *MediaStreamTrack {
+	md.mu.Lock()
+	t := md.newTrack(c.kind, c.label, c.constraints)
+	t.c.enabled.Store(c.enabled.Load())
+	t.c.settings, t.c.caps = c.settings, c.caps
+	if c.src == nil || c.state == StateEnded {
+		endLocked(t.c)
+		close(t.c.done)
+		md.mu.Unlock()
+		return t
+	}
+	md.attachCoreLocked(c.src, t.c)
+	md.mu.Unlock()
+	md.changed()
+	return t
+}
+
+func (md *MediaDevices) applyConstraints(ctx context.Context, c *trackCore, nc MediaTrackConstraints) error {
+	if err := nc.Validate(); err != nil {
+		return err
+	}
+	md.mu.Lock()
+	defer md.mu.Unlock()
+	s := c.src
+	if c.state == StateEnded || s == nil {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return NewError(ErrAbort, err, "applyConstraints aborted")
+	}
+	// The current mode first, so it wins ties; then the modes that keep the
+	// source's other tracks within their constraints.
+	modes := []MediaTrackSettings{withDevice(s.mode, s.desc, c.kind)}
+	for _, m := range s.desc.Modes {
+		if !sameMode(m, s.mode) && s.fits(c.kind, m, c) {
+			modes = append(modes, withDevice(m, s.desc, c.kind))
+		}
+	}
+	i, err := SelectSettings(c.kind, &nc, modes)
+	if err != nil {
+		return err
+	}
+	if i != 0 {
+		if err := md.reconfigureLocked(ctx, s, modes[i]); err != nil {
+			// A device that cannot change mode keeps the current one when it
+			// satisfies the new required constraints.
+			if f := nc.Unsatisfied(c.kind, modes[0]); f != "" {
+				return &OverconstrainedError{Constraint: f, Message: err.Error()}
+			}
+		}
+	}
+	c.constraints = nc
+	md.disp.post(md.onChange.call)
+	return nil
+}
+
+// Sources returns a snapshot of the live sources, in the order they opened.
+func (md *MediaDevices) Sources() []SourceInfo {
+	md.mu.Lock()
+	defer md.mu.Unlock()
+	out := make([]SourceInfo, len(md.order))
+	for i, s := range md.order {
+		out[i] = s.info()
+	}
+	return out
+}
+
+// ClosingDevices returns the ids of devices whose last source has stopped
+// but whose driver has not finished closing them yet.
+func (md *MediaDevices) ClosingDevices() []string {
+	md.mu.Lock()
+	defer md.mu.Unlock()
+	var ids []string
+	for id := range md.closing {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// trackUnreachable is the leak detector: the cleanup of a track handle the
+// program dropped. A live track found here was never stopped.
+func (md *MediaDevices) trackUnreachable(c *trackCore) {
+	md.mu.Lock()
+	if c.state == StateEnded || c.src == nil {
+		md.mu.Unlock()
+		return
+	}
+	s := c.src
+	s.leaked.Add(1)
+	md.leaks++
+	info := LeakInfo{TrackID: c.id, Kind: c.kind, Label: c.label, SourceID: s.id, DeviceID: s.desc.DeviceID}
+	if md.leakPol == LeakStop {
+		info.Stopped = true
+		endLocked(c)
+		md.detachLocked(c)
+		close(c.done)
+	}
+	md.mu.Unlock()
+	md.disp.post(func() {
+		md.onLeak.mu.Lock()
+		ids := make([]uint64, 0, len(md.onLeak.fns))
+		for id := range md.onLeak.fns {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		fns := make([]func(LeakInfo), len(ids))
+		for i, id := range ids {
+			fns[i] = md.onLeak.fns[id]
+		}
+		md.onLeak.mu.Unlock()
+		for _, f := range fns {
+			f(info)
+		}
+	})
+	md.changed()
+}
+
+// Close ends every track (without "ended" events, as Stop), closes every
+// device and waits until they are closed and every callback has run. Later
+// GetUserMedia calls fail with InvalidStateError. Close twice is safe. It
+// must not be called from a callback.
+func (md *MediaDevices) Close() error {
+	md.mu.Lock()
+	if md.closed {
+		md.mu.Unlock()
+		md.wg.Wait()
+		md.disp.wait()
+		return nil
+	}
+	md.closed = true
+	for _, s := range slices.Clone(md.order) {
+		for _, c := range slices.Clone(s.tracks) {
+			if endLocked(c) {
+				close(c.done)
+			}
+			md.detachLocked(c)
+		}
+	}
+	unwatch := md.unwatch
+	md.unwatch = nil
+	md.mu.Unlock()
+	for _, u := range unwatch {
+		u()
+	}
+	md.wg.Wait()
+	md.changed()
+	md.disp.wait()
+	return nil
+}

@@ -1,0 +1,337 @@
+package synthetic
+
+import (
+	"context"
+	"image"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/tally-app/tally/capture"
+)
+
+// videoDevice is an open camera or screen.
+type videoDevice struct {
+	*openDevice
+	gen   generator
+	pace  pacer
+	timer *time.Timer
+	n     int64
+}
+
+// generator draws frame n of a w×h pattern into a pooled buffer.
+type generator interface {
+	frame(w, h int, n int64) (image.Image, func())
+}
+
+func (v *videoDevice) ReadVideo(ctx context.Context) (capture.VideoFrame, error) {
+	if v.timer == nil {
+		v.timer = time.NewTimer(time.Hour)
+		v.timer.Stop()
+	}
+	for {
+		if err := v.failure(); err != nil {
+			return capture.VideoFrame{}, err
+		}
+		mode, muted := v.state()
+		if muted {
+			// A muted device delivers nothing until unmuted.
+			if _, err := v.wait(ctx, time.Now().Add(time.Hour), v.timer); err != nil {
+				return capture.VideoFrame{}, err
+			}
+			continue
+		}
+		at, _ := v.pace.next(mode.FrameRate, time.Now())
+		ok, err := v.wait(ctx, at, v.timer)
+		if err != nil {
+			return capture.VideoFrame{}, err
+		}
+		if !ok {
+			continue // woken: mode changed or muted
+		}
+		img, release := v.gen.frame(mode.Width, mode.Height, v.n)
+		v.n++
+		return capture.NewPooledVideoFrame(img, at.Sub(v.started), release), nil
+	}
+}
+
+// micDevice is an open microphone: a 440 Hz tone in 10 ms chunks.
+type micDevice struct {
+	*openDevice
+	pace  pacer
+	timer *time.Timer
+	phase float64
+	sent  int64 // sample frames delivered
+}
+
+// chunksPerSecond is the synthetic microphone's period: 10 ms.
+const chunksPerSecond = 100
+
+func (m *micDevice) ReadAudio(ctx context.Context) (capture.AudioChunk, error) {
+	if m.timer == nil {
+		m.timer = time.NewTimer(time.Hour)
+		m.timer.Stop()
+	}
+	for {
+		if err := m.failure(); err != nil {
+			return capture.AudioChunk{}, err
+		}
+		mode, muted := m.state()
+		if muted {
+			if _, err := m.wait(ctx, time.Now().Add(time.Hour), m.timer); err != nil {
+				return capture.AudioChunk{}, err
+			}
+			continue
+		}
+		at, _ := m.pace.next(chunksPerSecond, time.Now())
+		ok, err := m.wait(ctx, at, m.timer)
+		if err != nil {
+			return capture.AudioChunk{}, err
+		}
+		if !ok {
+			continue
+		}
+		rate, ch := mode.SampleRate, max(mode.ChannelCount, 1)
+		frames := rate / chunksPerSecond
+		samples := make([]float32, frames*ch)
+		step := 2 * math.Pi * ToneHz / float64(rate)
+		for i := 0; i < frames; i++ {
+			v := float32(0.5 * math.Sin(m.phase))
+			m.phase += step
+			for c := 0; c < ch; c++ {
+				samples[i*ch+c] = v
+			}
+		}
+		m.phase = math.Mod(m.phase, 2*math.Pi)
+		ts := time.Duration(m.sent) * time.Second / time.Duration(rate)
+		m.sent += int64(frames)
+		return capture.AudioChunk{Samples: samples, Channels: ch, SampleRate: rate, Timestamp: ts}, nil
+	}
+}
+
+// pool recycles frame buffers of one size.
+type pool[T any] struct {
+	mu   sync.Mutex // protects w, h, free
+	w, h int
+	free []T
+}
+
+func (p *pool[T]) get(w, h int, alloc func() T) (T, func()) {
+	p.mu.Lock()
+	if p.w != w || p.h != h {
+		p.w, p.h, p.free = w, h, nil
+	}
+	var img T
+	if n := len(p.free); n > 0 {
+		img = p.free[n-1]
+		p.free = p.free[:n-1]
+		p.mu.Unlock()
+	} else {
+		p.mu.Unlock()
+		img = alloc()
+	}
+	return img, func() {
+		p.mu.Lock()
+		if p.w == w && p.h == h && len(p.free) < 8 {
+			p.free = append(p.free, img)
+		}
+		p.mu.Unlock()
+	}
+}
+
+// The 75% colour bars (white, yellow, cyan, green, magenta, red, blue) in
+// BT.601 studio-range YCbCr.
+var bars = [][3]uint8{
+	{180, 128, 128}, {168, 44, 136}, {145, 147, 44}, {133, 63, 52},
+	{63, 193, 204}, {51, 109, 212}, {28, 212, 120},
+}
+
+// cameraPattern is the synthetic camera's picture: colour bars scrolling
+// sideways over a grey ramp, with a frame counter. Each frame is a copy of
+// precomputed rows at an offset, so it costs little more than a memmove.
+type cameraPattern struct {
+	pool pool[*image.YCbCr]
+	// Precomputed rows, twice the frame's width so any offset is one copy.
+	w, h               int
+	barY, barCb, barCr []byte
+	rampY              []byte
+}
+
+func newCameraPattern() *cameraPattern { return &cameraPattern{} }
+
+func (p *cameraPattern) prepare(w, h int) {
+	if p.w == w && p.h == h {
+		return
+	}
+	p.w, p.h = w, h
+	cw := (w + 1) / 2
+	p.barY = make([]byte, 2*w)
+	p.barCb = make([]byte, 2*cw)
+	p.barCr = make([]byte, 2*cw)
+	p.rampY = make([]byte, 2*w)
+	for x := range 2 * w {
+		b := bars[(x%w)*len(bars)/w]
+		p.barY[x] = b[0]
+		p.rampY[x] = uint8(16 + (x%w)*219/max(w-1, 1))
+	}
+	for x := range 2 * cw {
+		b := bars[((2*x)%w)*len(bars)/w]
+		p.barCb[x], p.barCr[x] = b[1], b[2]
+	}
+}
+
+func (p *cameraPattern) frame(w, h int, n int64) (image.Image, func()) {
+	p.prepare(w, h)
+	img, release := p.pool.get(w, h, func() *image.YCbCr {
+		return image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
+	})
+	speed := max(w/160, 1) * 2 // even, so luma and chroma move together
+	off := int(n*int64(speed)) % w
+	off &^= 1
+	split := h * 2 / 3 &^ 1
+	for y := range h {
+		row := img.Y[y*img.YStride : y*img.YStride+w]
+		if y < split {
+			copy(row, p.barY[off:off+w])
+		} else {
+			copy(row, p.rampY[w-off:2*w-off])
+		}
+	}
+	cw, ch := (w+1)/2, (h+1)/2
+	for y := range ch {
+		cb := img.Cb[y*img.CStride : y*img.CStride+cw]
+		cr := img.Cr[y*img.CStride : y*img.CStride+cw]
+		if 2*y < split {
+			copy(cb, p.barCb[off/2:off/2+cw])
+			copy(cr, p.barCr[off/2:off/2+cw])
+		} else {
+			for i := range cb {
+				cb[i], cr[i] = 128, 128
+			}
+		}
+	}
+	drawCounter(n, w, split, h, fillYCbCr(img))
+	return img, release
+}
+
+// Seven-segment digits: bits a..g.
+var segments = [10]uint8{0x3f, 0x06, 0x5b, 0x4f, 0x66, 0x6d, 0x7d, 0x07, 0x7f, 0x6f}
+
+const counterDigits = 6
+
+// drawCounter draws n as seven-segment digits, lit segments on a dark box,
+// centred in the w×(bottom-top) band starting at row top, through fill
+// (rectangles are clipped by fill).
+func drawCounter(n int64, w, top, bottom int, fill func(x, y, fw, fh int, lit bool)) {
+	dh := max((bottom-top)*2/3, 8) &^ 1
+	dw := max(dh/2, 4) &^ 1
+	t := max(dh/10, 2) &^ 1
+	boxW := counterDigits*(dw+t*2) + t*2
+	x0 := max((w-boxW)/2, 0) &^ 1
+	y0 := top + (bottom-top-dh)/2&^1
+	fill(x0-t, y0-t, boxW+2*t, dh+2*t, false)
+	half := dh / 2
+	for i := counterDigits - 1; i >= 0; i-- {
+		s := segments[n%10]
+		n /= 10
+		x := x0 + t + i*(dw+2*t)
+		seg := [7][4]int{
+			{x, y0, dw, t},                   // a
+			{x + dw - t, y0, t, half},        // b
+			{x + dw - t, y0 + half, t, half}, // c
+			{x, y0 + dh - t, dw, t},          // d
+			{x, y0 + half, t, half},          // e
+			{x, y0, t, half},                 // f
+			{x, y0 + half - t/2, dw, t},      // g
+		}
+		for k, r := range seg {
+			if s&(1<<k) != 0 {
+				fill(r[0], r[1], r[2], r[3], true)
+			}
+		}
+	}
+}
+
+// fillYCbCr returns a fill for drawCounter on a 4:2:0 picture.
+func fillYCbCr(img *image.YCbCr) func(x, y, fw, fh int, lit bool) {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	return func(x, y, fw, fh int, lit bool) {
+		yv := uint8(16)
+		if lit {
+			yv = 235
+		}
+		x0, y0, x1, y1 := max(x, 0), max(y, 0), min(x+fw, w), min(y+fh, h)
+		for yy := y0; yy < y1; yy++ {
+			row := img.Y[yy*img.YStride:]
+			for xx := x0; xx < x1; xx++ {
+				row[xx] = yv
+			}
+		}
+		for yy := y0 / 2; yy < y1/2; yy++ {
+			for xx := x0 / 2; xx < x1/2; xx++ {
+				img.Cb[yy*img.CStride+xx] = 128
+				img.Cr[yy*img.CStride+xx] = 128
+			}
+		}
+	}
+}
+
+// fillRGBA returns a fill for drawCounter on an RGBA picture.
+func fillRGBA(img *image.RGBA) func(x, y, fw, fh int, lit bool) {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	return func(x, y, fw, fh int, lit bool) {
+		v := uint8(0)
+		if lit {
+			v = 0xff
+		}
+		for yy := max(y, 0); yy < min(y+fh, h); yy++ {
+			row := img.Pix[yy*img.Stride:]
+			for xx := max(x, 0); xx < min(x+fw, w); xx++ {
+				row[4*xx], row[4*xx+1], row[4*xx+2] = v, v, v
+			}
+		}
+	}
+}
+
+// screenPattern is the synthetic screen: a desktop with a window that
+// drifts and shows a frame counter, in RGBA as real screens deliver.
+type screenPattern struct {
+	pool pool[*image.RGBA]
+	bg   *image.RGBA
+}
+
+func newScreenPattern() *screenPattern { return &screenPattern{} }
+
+func (p *screenPattern) frame(w, h int, n int64) (image.Image, func()) {
+	if p.bg == nil || p.bg.Rect.Dx() != w || p.bg.Rect.Dy() != h {
+		p.bg = image.NewRGBA(image.Rect(0, 0, w, h))
+		for y := range h {
+			for x := range w {
+				i := y*p.bg.Stride + 4*x
+				p.bg.Pix[i+0] = uint8(30 + 40*y/h)
+				p.bg.Pix[i+1] = uint8(60 + 60*y/h)
+				p.bg.Pix[i+2] = uint8(110 + 80*x/w)
+				p.bg.Pix[i+3] = 0xff
+			}
+		}
+	}
+	img, release := p.pool.get(w, h, func() *image.RGBA { return image.NewRGBA(image.Rect(0, 0, w, h)) })
+	copy(img.Pix, p.bg.Pix)
+	ww, wh := w/3, h/3
+	x0 := int(n*4) % max(w-ww, 1)
+	y0 := h / 4
+	title := max(wh/10, 4)
+	for y := y0; y < min(y0+wh, h); y++ {
+		row := img.Pix[y*img.Stride:]
+		for x := x0; x < min(x0+ww, w); x++ {
+			if y < y0+title {
+				row[4*x], row[4*x+1], row[4*x+2] = 40, 90, 200
+			} else {
+				row[4*x], row[4*x+1], row[4*x+2] = 235, 235, 235
+			}
+		}
+	}
+	fill := fillRGBA(img)
+	drawCounter(n, ww, y0+title, y0+wh, func(x, y, fw, fh int, lit bool) { fill(x0+x, y, fw, fh, lit) })
+	return img, release
+}
