@@ -54,6 +54,7 @@ type device struct {
 	failRead   error
 	closeDelay time.Duration
 	opens      int
+	closes     int
 	muted      bool
 	open       *openDevice // nil when closed
 }
@@ -270,6 +271,16 @@ func (b *Backend) OpenCount(id string) int {
 	defer b.mu.Unlock()
 	if d := b.find(id); d != nil {
 		return d.opens
+	}
+	return 0
+}
+
+// CloseCount is the number of times the device has finished closing.
+func (b *Backend) CloseCount(id string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if d := b.find(id); d != nil {
+		return d.closes
 	}
 	return 0
 }
@@ -495,6 +506,7 @@ func (o *openDevice) Close() error {
 		if o.d.open == o {
 			o.d.open = nil
 		}
+		o.d.closes++
 		o.b.mu.Unlock()
 	})
 	return nil
