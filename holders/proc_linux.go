@@ -52,7 +52,7 @@ func (ps *procScanner) scan(ctx context.Context, targets []procTarget, allMaps b
 	if len(targets) == 0 {
 		return nil
 	}
-	procfd, err := syscall.Open("/proc", syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	procfd, err := openProc()
 	if err != nil {
 		return fmt.Errorf("holders: open /proc: %w", err)
 	}
@@ -108,6 +108,19 @@ func (ps *procScanner) scan(ctx context.Context, targets []procTarget, allMaps b
 	return nil
 }
 
+// procPath is "/proc" NUL-terminated, so opening it does not allocate.
+var procPath = [...]byte{'/', 'p', 'r', 'o', 'c', 0}
+
+func openProc() (int, error) {
+	atFDCWD := -100 // AT_FDCWD; a variable, as a negative constant cannot convert to uintptr
+	fd, _, errno := syscall.Syscall6(syscall.SYS_OPENAT, uintptr(atFDCWD), uintptr(unsafe.Pointer(&procPath[0])),
+		syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0, 0, 0)
+	if errno != 0 {
+		return -1, errno
+	}
+	return int(fd), nil
+}
+
 // listPids reads the numeric entries of /proc into ps.pids.
 func (ps *procScanner) listPids(procfd int) error {
 	ps.pids = ps.pids[:0]
@@ -144,6 +157,10 @@ func (ps *procScanner) scanFDs(procfd, pid int, targets []procTarget, hits []uin
 		if err != nil || n <= 0 {
 			return found
 		}
+		// procfs fills the buffer until it is full or the descriptors run
+		// out, so room left for a longest entry (a 10-digit fd name: 32
+		// bytes) means this was the last batch: no second getdents.
+		last := n <= len(ps.dents)-64
 		forEachDirent(ps.dents[:n], func(name []byte) {
 			if name[0] == '.' {
 				return
@@ -161,6 +178,9 @@ func (ps *procScanner) scanFDs(procfd, pid int, targets []procTarget, hits []uin
 				}
 			}
 		})
+		if last {
+			return found
+		}
 	}
 }
 
