@@ -205,9 +205,8 @@ func (p *cameraPattern) frame(w, h int, n int64) (image.Image, func()) {
 			copy(cb, p.barCb[off/2:off/2+cw])
 			copy(cr, p.barCr[off/2:off/2+cw])
 		} else {
-			for i := range cb {
-				cb[i], cr[i] = 128, 128
-			}
+			setBytes(cb, 128)
+			setBytes(cr, 128)
 		}
 	}
 	drawCounter(n, w, split, h, fillYCbCr(img))
@@ -223,7 +222,8 @@ const counterDigits = 6
 // centred in the w×(bottom-top) band starting at row top, through fill
 // (rectangles are clipped by fill).
 func drawCounter(n int64, w, top, bottom int, fill func(x, y, fw, fh int, lit bool)) {
-	dh := max((bottom-top)*2/3, 8) &^ 1
+	// Six digits take about 4.4 digit heights of width: fit both ways.
+	dh := max(min((bottom-top)*2/3, w*10/48), 8) &^ 1
 	dw := max(dh/2, 4) &^ 1
 	t := max(dh/10, 2) &^ 1
 	boxW := counterDigits*(dw+t*2) + t*2
@@ -252,6 +252,18 @@ func drawCounter(n int64, w, top, bottom int, fill func(x, y, fw, fh int, lit bo
 	}
 }
 
+// setBytes sets every byte of b to v (the compiler only turns zeroing loops
+// into memset; copying from a filled row is the fast way otherwise).
+func setBytes(b []byte, v byte) {
+	if len(b) == 0 {
+		return
+	}
+	b[0] = v
+	for n := 1; n < len(b); n *= 2 {
+		copy(b[n:], b[:n])
+	}
+}
+
 // fillYCbCr returns a fill for drawCounter on a 4:2:0 picture.
 func fillYCbCr(img *image.YCbCr) func(x, y, fw, fh int, lit bool) {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
@@ -261,17 +273,15 @@ func fillYCbCr(img *image.YCbCr) func(x, y, fw, fh int, lit bool) {
 			yv = 235
 		}
 		x0, y0, x1, y1 := max(x, 0), max(y, 0), min(x+fw, w), min(y+fh, h)
+		if x0 >= x1 || y0 >= y1 {
+			return
+		}
 		for yy := y0; yy < y1; yy++ {
-			row := img.Y[yy*img.YStride:]
-			for xx := x0; xx < x1; xx++ {
-				row[xx] = yv
-			}
+			setBytes(img.Y[yy*img.YStride+x0:yy*img.YStride+x1], yv)
 		}
 		for yy := y0 / 2; yy < y1/2; yy++ {
-			for xx := x0 / 2; xx < x1/2; xx++ {
-				img.Cb[yy*img.CStride+xx] = 128
-				img.Cr[yy*img.CStride+xx] = 128
-			}
+			setBytes(img.Cb[yy*img.CStride+x0/2:yy*img.CStride+x1/2], 128)
+			setBytes(img.Cr[yy*img.CStride+x0/2:yy*img.CStride+x1/2], 128)
 		}
 	}
 }
@@ -284,11 +294,16 @@ func fillRGBA(img *image.RGBA) func(x, y, fw, fh int, lit bool) {
 		if lit {
 			v = 0xff
 		}
-		for yy := max(y, 0); yy < min(y+fh, h); yy++ {
-			row := img.Pix[yy*img.Stride:]
-			for xx := max(x, 0); xx < min(x+fw, w); xx++ {
-				row[4*xx], row[4*xx+1], row[4*xx+2] = v, v, v
-			}
+		x0, y0, x1, y1 := max(x, 0), max(y, 0), min(x+fw, w), min(y+fh, h)
+		if x0 >= x1 || y0 >= y1 {
+			return
+		}
+		first := img.Pix[y0*img.Stride+4*x0 : y0*img.Stride+4*x1]
+		for i := 0; i < len(first); i += 4 {
+			first[i], first[i+1], first[i+2], first[i+3] = v, v, v, 0xff
+		}
+		for yy := y0 + 1; yy < y1; yy++ {
+			copy(img.Pix[yy*img.Stride+4*x0:], first)
 		}
 	}
 }
@@ -321,14 +336,19 @@ func (p *screenPattern) frame(w, h int, n int64) (image.Image, func()) {
 	x0 := int(n*4) % max(w-ww, 1)
 	y0 := h / 4
 	title := max(wh/10, 4)
+	x1 := min(x0+ww, w)
 	for y := y0; y < min(y0+wh, h); y++ {
-		row := img.Pix[y*img.Stride:]
-		for x := x0; x < min(x0+ww, w); x++ {
-			if y < y0+title {
-				row[4*x], row[4*x+1], row[4*x+2] = 40, 90, 200
-			} else {
-				row[4*x], row[4*x+1], row[4*x+2] = 235, 235, 235
+		row := img.Pix[y*img.Stride+4*x0 : y*img.Stride+4*x1]
+		r, g, b := uint8(235), uint8(235), uint8(235)
+		if y < y0+title {
+			r, g, b = 40, 90, 200
+		}
+		if y == y0 || y == y0+title {
+			for i := 0; i < len(row); i += 4 {
+				row[i], row[i+1], row[i+2] = r, g, b
 			}
+		} else {
+			copy(row, img.Pix[(y-1)*img.Stride+4*x0:(y-1)*img.Stride+4*x1])
 		}
 	}
 	fill := fillRGBA(img)
