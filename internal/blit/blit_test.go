@@ -158,6 +158,9 @@ func TestDrawMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	srcSizes := []image.Point{{1, 1}, {2, 2}, {7, 5}, {33, 17}, {64, 48}, {160, 90}}
 	dstSizes := []image.Point{{1, 1}, {3, 7}, {16, 9}, {31, 17}, {64, 48}, {100, 20}, {20, 100}, {320, 180}, {333, 251}}
+	if raceEnabled {
+		dstSizes = dstSizes[:7] // the large ones take half a minute under -race
+	}
 	var s Scaler // one Scaler across geometries: its cache must follow them
 	for _, ss := range srcSizes {
 		for _, sc := range sources(rng, image.Rectangle{Max: ss}) {
@@ -223,8 +226,8 @@ func TestDrawSubImagesAndStrides(t *testing.T) {
 // TestYCbCrExhaustive checks every (Y, Cb, Cr) triple against
 // image/color.YCbCrToRGB: a 256×256 4:4:4 frame per Y value, drawn 1:1.
 func TestYCbCrExhaustive(t *testing.T) {
-	if testing.Short() {
-		t.Skip("16.7M pixels; skipped with -short")
+	if testing.Short() || raceEnabled {
+		t.Skip("16.7M pixels; skipped with -short and -race (no concurrency to check)")
 	}
 	p := image.NewYCbCr(image.Rect(0, 0, 256, 256), image.YCbCrSubsampleRatio444)
 	for cr := range 256 {

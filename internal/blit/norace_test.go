@@ -1,0 +1,5 @@
+//go:build !race
+
+package blit
+
+const raceEnabled = false
