@@ -502,6 +502,7 @@ func (md *MediaDevices) open(ctx context.Context, dev backendDevice, kind string
 		openedAt: time.Now(),
 		cancel:   cancel,
 		closed:   make(chan struct{}),
+		reopen:   make(chan reopenReq, 1),
 	}
 	md.mu.Lock()
 	if md.closed || ctx.Err() != nil {
@@ -522,11 +523,9 @@ func (md *MediaDevices) open(ctx context.Context, dev backendDevice, kind string
 	md.order = append(md.order, s)
 	t := md.newTrack(kind, dev.d.Label, c)
 	md.attachCoreLocked(s, t.c)
-	if mn, ok := d.(MuteNotifier); ok {
-		mn.OnMute(func(m bool) { md.setMuted(s, m) })
-	}
 	md.wg.Add(1)
 	md.mu.Unlock()
+	md.watchMute(s, d)
 	go s.run(sctx)
 	return t, nil
 }
@@ -620,6 +619,13 @@ func (md *MediaDevices) deviceClosed(s *source) {
 	md.changed()
 }
 
+// watchMute forwards the device's mute notifications to s's tracks.
+func (md *MediaDevices) watchMute(s *source, d Device) {
+	if mn, ok := d.(MuteNotifier); ok {
+		mn.OnMute(func(m bool) { md.setMuted(s, m) })
+	}
+}
+
 func (md *MediaDevices) setMuted(s *source, muted bool) {
 	md.mu.Lock()
 	if s.state != SourceLive || s.muted == muted {
@@ -685,11 +691,21 @@ func (md *MediaDevices) applyConstraints(ctx context.Context, c *trackCore, nc M
 		return err
 	}
 	if i != 0 {
-		if err := md.reconfigureLocked(ctx, s, modes[i]); err != nil {
-			// A device that cannot change mode keeps the current one when it
-			// satisfies the new required constraints.
-			if f := nc.Unsatisfied(c.kind, modes[0]); f != "" {
-				return &OverconstrainedError{Constraint: f, Message: err.Error()}
+		if _, ok := s.dev.(Reconfigurer); ok {
+			if err := md.reconfigureLocked(ctx, s, modes[i]); err != nil {
+				return err
+			}
+		} else {
+			// The capture goroutine closes the device and opens it in the
+			// new mode; the lock is not held while the driver works.
+			md.mu.Unlock()
+			err := s.requestReopen(modes[i])
+			md.mu.Lock()
+			if err != nil {
+				return err
+			}
+			if c.state == StateEnded {
+				return nil
 			}
 		}
 	}

@@ -398,3 +398,52 @@ func TestConcurrentLifecycle(t *testing.T) {
 		}
 	}
 }
+
+// A device that cannot change mode while open is closed and opened again in
+// the new mode; when that fails it is back in the old mode and the track
+// stays live.
+func TestApplyConstraintsReopensFixedModeDevice(t *testing.T) {
+	md, b := setup(t)
+	ctx := ctxT(t)
+	b.SetFixedMode(camID, true)
+	tr := video(t, md, `{"video": true}`)
+	peer := tr.Clone()
+	r := peer.NewVideoReader()
+	defer r.Close()
+
+	c, _ := capture.ParseMediaTrackConstraints([]byte(`{"width": {"exact": 1280}}`))
+	if err := tr.ApplyConstraints(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if o := b.OpenCount(camID); o != 2 {
+		t.Errorf("opens = %d, want 2 (reopened once)", o)
+	}
+	if s := peer.GetSettings(); s.Width != 1280 {
+		t.Errorf("peer track settings %dx%d, want the source's new 1280", s.Width, s.Height)
+	}
+	eventually(t, "a 1280-wide frame", func() bool {
+		f, err := r.Read(ctx)
+		return err == nil && f.Image.Bounds().Dx() == 1280
+	})
+
+	b.FailNextOpen(camID, errors.New("mode switch failed"))
+	c2, _ := capture.ParseMediaTrackConstraints([]byte(`{"width": {"exact": 320}}`))
+	if err := tr.ApplyConstraints(ctx, c2); !errors.Is(err, capture.ErrNotReadable) {
+		t.Errorf("failed reopen: %v, want NotReadableError", err)
+	}
+	if s := tr.GetSettings(); s.Width != 1280 || !reflect.DeepEqual(tr.GetConstraints(), c) {
+		t.Errorf("failed apply changed settings (%d) or constraints", s.Width)
+	}
+	if tr.ReadyState() != "live" || !b.IsOpen(camID) {
+		t.Error("the track ended or the device stayed closed after a failed mode switch")
+	}
+	if _, err := r.Read(ctx); err != nil {
+		t.Errorf("no frames after the failed switch: %v", err)
+	}
+	tr.Stop()
+	peer.Stop()
+	eventually(t, "closed", func() bool { return !b.IsOpen(camID) })
+	if o, cl := b.OpenCount(camID), b.CloseCount(camID); o != cl {
+		t.Errorf("opens %d, closes %d", o, cl)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"image"
 	"math"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -45,7 +46,9 @@ type source struct {
 	backend Backend
 	desc    DeviceDescriptor
 	kind    string // track kind
-	dev     Device
+
+	// Guarded by md.mu; written only by the capture goroutine once running.
+	dev Device
 
 	// Guarded by md.mu.
 	mode     MediaTrackSettings
@@ -57,6 +60,11 @@ type source struct {
 	fan    atomic.Pointer[[]*trackCore] // the live tracks, for the capture goroutine
 	cancel context.CancelFunc           // ends the capture loop; the loop then closes the device
 	closed chan struct{}                // closed once the device has been closed
+
+	reopen      chan reopenReq // cap 1: a mode change for a device that cannot reconfigure
+	reopenMu    sync.Mutex     // one reopen request at a time
+	emu         sync.Mutex     // protects epochCancel
+	epochCancel context.CancelFunc
 
 	captured atomic.Uint64
 	dropped  atomic.Uint64
@@ -119,26 +127,124 @@ func (s *source) readerDrops() uint64 {
 	return n
 }
 
+// reopenReq asks the capture goroutine to open the device again in mode: how
+// a device that cannot change mode while open gets new settings.
+type reopenReq struct {
+	mode  MediaTrackSettings
+	reply chan error // buffered
+}
+
 // run is the source's capture goroutine: it reads the device until ctx ends
 // (the last track stopped) or the device fails (the source ends by itself),
-// then closes the device.
+// then closes the device. Between reads it serves reopen requests; it alone
+// calls the device's Read, Close and the backend's Open for this source.
 func (s *source) run(ctx context.Context) {
 	defer s.md.wg.Done()
-	var err error
-	switch d := s.dev.(type) {
-	case VideoDevice:
-		err = s.runVideo(ctx, d)
-	case AudioDevice:
-		err = s.runAudio(ctx, d)
-	default:
-		err = NewError(ErrNotReadable, nil, "device %s delivers no %s", s.desc.Label, s.kind)
-	}
-	if ctx.Err() == nil {
+	for {
+		epoch, cancel := context.WithCancel(ctx)
+		s.setEpoch(cancel)
+		err := s.read(epoch)
+		cancel()
+		if ctx.Err() != nil {
+			break // the last track stopped
+		}
+		select {
+		case req := <-s.reopen:
+			req.reply <- s.reopenDevice(ctx, req.mode)
+			if s.dev != nil {
+				continue
+			}
+			err = NewError(ErrNotReadable, nil, "%s could not be opened again", s.desc.Label)
+		default:
+		}
 		// The device ended by itself: unplugged, failed, revoked.
 		s.md.endSource(s, err)
+		break
 	}
-	_ = s.dev.Close()
+	if s.dev != nil {
+		_ = s.dev.Close()
+	}
 	s.md.deviceClosed(s)
+}
+
+func (s *source) read(ctx context.Context) error {
+	switch d := s.dev.(type) {
+	case VideoDevice:
+		return s.runVideo(ctx, d)
+	case AudioDevice:
+		return s.runAudio(ctx, d)
+	}
+	return NewError(ErrNotReadable, nil, "device %s delivers no %s", s.desc.Label, s.kind)
+}
+
+// setEpoch records how to interrupt the current read; a reopen request that
+// arrived meanwhile interrupts it at once.
+func (s *source) setEpoch(cancel context.CancelFunc) {
+	s.emu.Lock()
+	defer s.emu.Unlock()
+	s.epochCancel = cancel
+	if len(s.reopen) > 0 {
+		cancel()
+	}
+}
+
+// requestReopen has the capture goroutine reopen the device in mode, and
+// waits for the outcome. On failure the device is back in its old mode, or
+// the source has ended.
+func (s *source) requestReopen(mode MediaTrackSettings) error {
+	s.reopenMu.Lock()
+	defer s.reopenMu.Unlock()
+	req := reopenReq{mode: mode, reply: make(chan error, 1)}
+	select {
+	case s.reopen <- req:
+	case <-s.closed:
+		return NewError(ErrInvalidState, nil, "%s is closed", s.desc.Label)
+	}
+	s.emu.Lock()
+	if s.epochCancel != nil {
+		s.epochCancel()
+	}
+	s.emu.Unlock()
+	select {
+	case err := <-req.reply:
+		return err
+	case <-s.closed:
+		return NewError(ErrInvalidState, nil, "%s closed while changing mode", s.desc.Label)
+	}
+}
+
+// reopenDevice closes the device and opens it in mode; when that fails it
+// opens it in the old mode again. If that fails too, s.dev is nil.
+func (s *source) reopenDevice(ctx context.Context, mode MediaTrackSettings) error {
+	md := s.md
+	_ = s.dev.Close()
+	d, err := s.backend.Open(ctx, s.desc.DeviceID, mode)
+	if err != nil {
+		md.mu.Lock()
+		old := s.mode
+		md.mu.Unlock()
+		d2, err2 := s.backend.Open(ctx, s.desc.DeviceID, old)
+		md.mu.Lock()
+		s.dev = d2
+		md.mu.Unlock()
+		if err2 == nil {
+			md.watchMute(s, d2)
+		}
+		if ErrorName(err) == "" {
+			err = NewError(ErrNotReadable, err, "could not open %s in the new mode", s.desc.Label)
+		}
+		return err
+	}
+	md.mu.Lock()
+	s.dev = d
+	s.mode = mode
+	for _, t := range s.tracks {
+		t.settings = withDevice(mode, s.desc, t.kind)
+	}
+	md.mu.Unlock()
+	md.watchMute(s, d)
+	md.changed()
+	return nil
 }
 
 func (s *source) runVideo(ctx context.Context, d VideoDevice) error {

@@ -55,6 +55,7 @@ type device struct {
 	closeDelay time.Duration
 	opens      int
 	closes     int
+	fixedMode  bool
 	muted      bool
 	open       *openDevice // nil when closed
 }
@@ -265,6 +266,16 @@ func (b *Backend) SetMuted(id string, muted bool) {
 	}
 }
 
+// SetFixedMode makes the device unable to change mode while open, as most
+// camera drivers are: capture must close it and open it again.
+func (b *Backend) SetFixedMode(id string, fixed bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if d := b.find(id); d != nil {
+		d.fixedMode = fixed
+	}
+}
+
 // OpenCount is the number of times the device has been opened.
 func (b *Backend) OpenCount(id string) int {
 	b.mu.Lock()
@@ -374,13 +385,39 @@ func (b *Backend) Open(ctx context.Context, id string, mode capture.MediaTrackSe
 	d.opens++
 	switch d.desc.Kind {
 	case capture.KindAudioInput:
-		return &micDevice{openDevice: o}, nil
+		m := &micDevice{openDevice: o}
+		if d.fixedMode {
+			return fixedAudio{m}, nil
+		}
+		return m, nil
 	case capture.KindDisplay:
 		return &videoDevice{openDevice: o, gen: newScreenPattern()}, nil
 	default:
-		return &videoDevice{openDevice: o, gen: newCameraPattern()}, nil
+		v := &videoDevice{openDevice: o, gen: newCameraPattern()}
+		if d.fixedMode {
+			return fixedVideo{v}, nil
+		}
+		return v, nil
 	}
 }
+
+// fixedVideo and fixedAudio hide Reconfigure: devices that cannot change
+// mode while open.
+type fixedVideo struct{ v *videoDevice }
+
+func (f fixedVideo) ReadVideo(ctx context.Context) (capture.VideoFrame, error) {
+	return f.v.ReadVideo(ctx)
+}
+func (f fixedVideo) Close() error         { return f.v.Close() }
+func (f fixedVideo) OnMute(fn func(bool)) { f.v.OnMute(fn) }
+
+type fixedAudio struct{ m *micDevice }
+
+func (f fixedAudio) ReadAudio(ctx context.Context) (capture.AudioChunk, error) {
+	return f.m.ReadAudio(ctx)
+}
+func (f fixedAudio) Close() error         { return f.m.Close() }
+func (f fixedAudio) OnMute(fn func(bool)) { f.m.OnMute(fn) }
 
 func checkMode(desc capture.DeviceDescriptor, mode capture.MediaTrackSettings) error {
 	for _, m := range desc.Modes {
