@@ -365,6 +365,10 @@ func (s *Scaler) drawYCbCr(dst []byte, stride int, drawn image.Rectangle, rs, bs
 	crow := s.crow
 	minY := p.Rect.Min.Y
 	lastCo := -1
+	// Unscaled width with two luma columns per chroma column, aligned:
+	// convert by pairs, with no index tables (the camera-preview case).
+	hdiv, _, _ := chromaDivisors(p.SubsampleRatio)
+	pairs := hdiv == 2 && len(s.xy) == p.Rect.Dx() && p.Rect.Min.X%2 == 0
 	for j, sy := range s.ys {
 		yo := (int(sy) - minY) * p.YStride
 		co := (int(sy)/vdiv - minY/vdiv) * p.CStride
@@ -381,9 +385,14 @@ func (s *Scaler) drawYCbCr(dst []byte, stride int, drawn image.Rectangle, rs, bs
 			lastCo = co
 		}
 		d := dstRow(dst, stride, drawn, j)
-		if rs == 0 {
+		switch {
+		case pairs && rs == 0:
+			yuvPairsRGBA(d, p.Y[yo:yo+len(s.xy)], crow)
+		case pairs:
+			yuvPairsBGRX(d, p.Y[yo:yo+len(s.xy)], crow)
+		case rs == 0:
 			yuvRowRGBA(d, p.Y[yo:], s.xy, crow)
-		} else {
+		default:
 			yuvRowBGRX(d, p.Y[yo:], s.xy, crow)
 		}
 	}
@@ -416,6 +425,38 @@ func yuvRowBGRX(d, yrow []byte, xy []yc, crow []chroma) {
 		b := clamp16(yy1 + c.b)
 		binary.LittleEndian.PutUint32(d, b|g<<8|r<<16|black)
 		d, xy = d[4:], xy[1:]
+	}
+}
+
+// yuvPairsRGBA and yuvPairsBGRX convert one unscaled row of 2:1
+// horizontally subsampled YCbCr: each chroma sample serves two pixels.
+func yuvPairsRGBA(d, yrow []byte, crow []chroma) {
+	for len(d) >= 8 && len(yrow) >= 2 && len(crow) > 0 {
+		c := crow[0]
+		y0 := int32(yrow[0]) * 0x10101
+		y1 := int32(yrow[1]) * 0x10101
+		binary.LittleEndian.PutUint32(d, clamp16(y0+c.r)|clamp16(y0+c.g)<<8|clamp16(y0+c.b)<<16|black)
+		binary.LittleEndian.PutUint32(d[4:], clamp16(y1+c.r)|clamp16(y1+c.g)<<8|clamp16(y1+c.b)<<16|black)
+		d, yrow, crow = d[8:], yrow[2:], crow[1:]
+	}
+	if len(d) >= 4 && len(yrow) >= 1 && len(crow) > 0 { // odd width
+		c, y0 := crow[0], int32(yrow[0])*0x10101
+		binary.LittleEndian.PutUint32(d, clamp16(y0+c.r)|clamp16(y0+c.g)<<8|clamp16(y0+c.b)<<16|black)
+	}
+}
+
+func yuvPairsBGRX(d, yrow []byte, crow []chroma) {
+	for len(d) >= 8 && len(yrow) >= 2 && len(crow) > 0 {
+		c := crow[0]
+		y0 := int32(yrow[0]) * 0x10101
+		y1 := int32(yrow[1]) * 0x10101
+		binary.LittleEndian.PutUint32(d, clamp16(y0+c.b)|clamp16(y0+c.g)<<8|clamp16(y0+c.r)<<16|black)
+		binary.LittleEndian.PutUint32(d[4:], clamp16(y1+c.b)|clamp16(y1+c.g)<<8|clamp16(y1+c.r)<<16|black)
+		d, yrow, crow = d[8:], yrow[2:], crow[1:]
+	}
+	if len(d) >= 4 && len(yrow) >= 1 && len(crow) > 0 { // odd width
+		c, y0 := crow[0], int32(yrow[0])*0x10101
+		binary.LittleEndian.PutUint32(d, clamp16(y0+c.b)|clamp16(y0+c.g)<<8|clamp16(y0+c.r)<<16|black)
 	}
 }
 
