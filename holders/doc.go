@@ -42,7 +42,8 @@
 // which waits for it to return; Close is safe to call more than once.
 // Callbacks registered with OnChange run on that goroutine, one at a time,
 // in registration order, with snapshots in the order they were taken; a
-// slow callback delays the next scan, never overlaps it. A callback may call
+// slow callback delays the next scan, never overlaps it. Callbacks share one
+// Snapshot and must not modify it. A callback may call
 // any cancel func returned by OnChange (its own included), but must not call
 // Close, which would wait for the callback itself to return.
 package holders

@@ -241,6 +241,9 @@ func makeTargets(paths []string) (targets []procTarget, keys []int) {
 // symlinks resolved. A path that does not exist (an unplugged device) is
 // kept as given, made absolute.
 func canonical(p string) string {
+	if p == "" {
+		return "" // names nothing, so matches nothing (fd links are absolute)
+	}
 	abs, err := filepath.Abs(p)
 	if err != nil {
 		abs = filepath.Clean(p)

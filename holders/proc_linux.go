@@ -226,6 +226,9 @@ func mapsMatch(lines []byte, targets []procTarget, hits []uint8) bool {
 	found := false
 	for t := range targets {
 		p := targets[t].path
+		if p == "" {
+			continue
+		}
 		rest := lines
 		for {
 			i := bytes.Index(rest, unsafe.Slice(unsafe.StringData(p), len(p)))

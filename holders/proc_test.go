@@ -138,7 +138,7 @@ func TestScanFlagsSelf(t *testing.T) {
 }
 
 func TestScanMissingAndEmpty(t *testing.T) {
-	m, err := ScanPaths([]string{"/dev/no-such-video99", "relative/none"})
+	m, err := ScanPaths([]string{"/dev/no-such-video99", "relative/none", ""})
 	if err != nil || len(m) != 0 {
 		t.Errorf("missing paths: %+v, %v; want no holders, no error", m, err)
 	}
@@ -153,7 +153,7 @@ func TestScanCancelled(t *testing.T) {
 	cancel()
 	// Only worth checking where there are enough processes for the scan
 	// to look at ctx.
-	if entries, _ := os.ReadDir("/proc"); len(entries) < 128 {
+	if pids, _ := filepath.Glob("/proc/[0-9]*"); len(pids) < 64 {
 		t.Skip("too few processes for the scan to check its context")
 	}
 	if _, err := scanPaths(ctx, []string{"/dev/null"}, false); err != context.Canceled {
@@ -215,10 +215,10 @@ func TestMapsMatchNeedsWholeLastField(t *testing.T) {
 		"7f01-7f02 r--s 00000000 00:1a 6 /dev/video01\n" +
 		"7f02-7f03 r--s 00000000 00:1a 7 /x/dev/video1\n" +
 		"7f03-7f04 r--s 00000000 00:1a 8 /dev/video2 (deleted)\n")
-	targets := []procTarget{{path: "/dev/video0"}, {path: "/dev/video1"}, {path: "/dev/video2"}, {path: "/dev/video01"}}
+	targets := []procTarget{{path: "/dev/video0"}, {path: "/dev/video1"}, {path: "/dev/video2"}, {path: "/dev/video01"}, {path: ""}}
 	hits := make([]uint8, len(targets))
 	mapsMatch(maps, targets, hits)
-	if want := []uint8{hitMap, 0, 0, hitMap}; string(hits) != string(want) {
+	if want := []uint8{hitMap, 0, 0, hitMap, 0}; string(hits) != string(want) {
 		t.Errorf("hits = %v, want %v", hits, want)
 	}
 }
