@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The test command: bash scripts/test.sh
+#
+# Installs what is missing (scripts/deps.sh), then: gofmt, go vet,
+# staticcheck, build, the GUI smoke test (scripts/smoke.sh, if present), and
+# `go test -race` last, so that the log ends with go test's own summary.
+# Tests start their own Xvfb and PulseAudio (internal/testenv). Every step
+# runs even after a failure, to report all problems at once; the exit status
+# is non-zero if any failed.
+#
+# Environment: CI=true turns skips for missing programs into failures.
+# TALLY_TEST_TIMEOUT (default 10m) bounds each test binary. Artifacts
+# (screenshots) go to $TALLY_ARTIFACTS, default out/.
+set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+section "Dependencies (scripts/deps.sh)"
+bash scripts/deps.sh || die "installing dependencies failed"
+
+# -buildvcs=false: a CI checkout may lack .git metadata that go build wants.
+export GOFLAGS="${GOFLAGS:+$GOFLAGS }-buildvcs=false"
+export TALLY_ARTIFACTS="${TALLY_ARTIFACTS:-$tally_root/out}"
+mkdir -p "$TALLY_ARTIFACTS"
+
+failed=()
+step() { # step NAME COMMAND...: runs it under a header, records a failure
+  local name=$1; shift
+  section "$name"
+  local start=$SECONDS
+  if "$@"; then
+    echo "-- $name: ok ($((SECONDS - start))s)"
+  else
+    echo "-- $name: FAILED ($((SECONDS - start))s)"
+    failed+=("$name")
+  fi
+}
+
+gofmt_check() {
+  local files
+  files=$(gofmt -l . 2>&1) || { echo "$files"; return 1; }
+  if [ -n "$files" ]; then
+    echo "not gofmt-ed (run gofmt -w on them):"
+    echo "$files"
+    return 1
+  fi
+}
+
+# The race build first: go test -race reuses it, so the slow cgo compile
+# (Fyne's GLFW, miniaudio: minutes when cold) happens once. A plain build
+# would compile all of it a second time.
+step "gofmt" gofmt_check
+step "go vet" go vet ./...
+step "staticcheck" staticcheck ./...
+step "go build -race" go build -race ./...
+
+# The smoke test builds the app itself: with -race added it reuses the
+# build above instead of compiling the cgo parts again, and any data race in
+# the running GUI shows up in its log.
+if [ -x scripts/smoke.sh ]; then
+  step "GUI smoke test (scripts/smoke.sh)" env GOFLAGS="$GOFLAGS -race" scripts/smoke.sh
+fi
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo
+  echo "FAILED before the tests: ${failed[*]} (running the tests anyway)"
+fi
+
+section "go test -race"
+go test -race -count=1 -timeout "${TALLY_TEST_TIMEOUT:-10m}" ./...
+test_status=$?
+[ $test_status -eq 0 ] && [ ${#failed[@]} -eq 0 ]
