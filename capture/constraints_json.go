@@ -1010,3 +1010,19 @@ func appendBool(parts []string, name string, c *ConstrainBoolean) []string {
 	}
 	return append(parts, name+" off")
 }
+
+// UnmarshalJSON implements json.Unmarshaler for getDisplayMedia's options:
+// the same forms as MediaStreamConstraints.
+func (o *DisplayMediaStreamOptions) UnmarshalJSON(data []byte) error {
+	var c MediaStreamConstraints
+	if err := c.UnmarshalJSON(data); err != nil {
+		return err
+	}
+	*o = DisplayMediaStreamOptions{Video: c.Video, Audio: c.Audio}
+	return nil
+}
+
+// MarshalJSON implements json.Marshaler.
+func (o DisplayMediaStreamOptions) MarshalJSON() ([]byte, error) {
+	return MediaStreamConstraints{Audio: o.Audio, Video: o.Video}.MarshalJSON()
+}

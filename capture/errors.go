@@ -71,8 +71,12 @@ type OverconstrainedError struct {
 }
 
 func (e *OverconstrainedError) Error() string {
-	if e.Message == "" {
+	switch {
+	case e.Message == "":
 		return "OverconstrainedError: constraint " + e.Constraint + " cannot be satisfied"
+	case e.Constraint == "":
+		// No single constraint fails; the spec leaves the name empty.
+		return "OverconstrainedError: " + e.Message
 	}
 	return "OverconstrainedError: " + e.Constraint + ": " + e.Message
 }

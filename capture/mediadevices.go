@@ -407,14 +407,10 @@ func (md *MediaDevices) getTrack(ctx context.Context, devKind, trackKind string,
 // whose settings become mode when s can change to it without breaking its
 // other tracks' constraints. Called with md.mu held.
 func (md *MediaDevices) attachLocked(ctx context.Context, s *source, kind string, c MediaTrackConstraints, mode MediaTrackSettings) (*MediaStreamTrack, error) {
-	if !sameMode(mode, s.mode) {
-		if s.fits(kind, mode, nil) {
-			if err := md.reconfigureLocked(ctx, s, mode); err != nil {
-				mode = s.mode
-			}
-		} else {
-			mode = s.mode
-		}
+	// A device that cannot switch at once keeps its mode; the check below
+	// decides whether the new track can live with it.
+	if !sameMode(mode, s.mode) && s.fits(kind, mode, nil) {
+		_ = md.reconfigureLocked(ctx, s, mode)
 	}
 	if f := c.Unsatisfied(kind, withDevice(s.mode, s.desc, kind)); f != "" {
 		return nil, &OverconstrainedError{Constraint: f, Message: fmt.Sprintf("%s is open in a mode that does not satisfy %s, and its other tracks keep it there", s.desc.Label, f)}

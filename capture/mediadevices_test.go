@@ -447,3 +447,23 @@ func TestApplyConstraintsReopensFixedModeDevice(t *testing.T) {
 		t.Errorf("opens %d, closes %d", o, cl)
 	}
 }
+
+func TestDisplayMediaOptionsJSON(t *testing.T) {
+	var o capture.DisplayMediaStreamOptions
+	if err := json.Unmarshal([]byte(`{"video": {"frameRate": {"max": 5}}}`), &o); err != nil {
+		t.Fatal(err)
+	}
+	md, _ := setup(t)
+	s, err := md.GetDisplayMedia(ctxT(t), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := s.GetVideoTracks()[0]
+	if fr := tr.GetSettings().FrameRate; fr != 5 {
+		t.Errorf("screen at %g fps, want 5", fr)
+	}
+	tr.Stop()
+	if err := json.Unmarshal([]byte(`{"video": 7}`), &o); !errors.Is(err, capture.ErrTypeError) {
+		t.Errorf("bad options: %v, want TypeError", err)
+	}
+}

@@ -11,7 +11,6 @@ package synthetic
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -570,5 +569,3 @@ func (p *pacer) next(rate float64, now time.Time) (time.Time, time.Duration) {
 	}
 	return at, iv
 }
-
-var errClosed = errors.New("synthetic: device closed")
