@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/tally-app/tally/internal/testenv"
 )
 
 // spawnSleepers starts n sleep processes, each with f open as fd 3; they
@@ -103,4 +105,25 @@ func BenchmarkScan(b *testing.B) {
 		spawnSleepers(b, 200, g)
 		benchWalk(b, paths, false, 200)
 	})
+}
+
+// BenchmarkPulseRecorders asks the test PulseAudio (with one parecord
+// recording) for its recorders: two pactl runs.
+func BenchmarkPulseRecorders(b *testing.B) {
+	p := testenv.StartPulse(b)
+	p.Setenv(b)
+	rec := exec.Command("parecord", "--device="+testenv.VirtualMic, "/dev/null")
+	rec.Env = append(os.Environ(), p.Env()...)
+	if err := rec.Start(); err != nil {
+		b.Skipf("parecord: %v", err)
+	}
+	defer rec.Wait()
+	defer rec.Process.Kill()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := PulseRecorders(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

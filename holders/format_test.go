@@ -19,7 +19,7 @@ var sample = Snapshot{
 			{Name: "module-loopback", Streaming: true, Via: ViaPulse, Stream: "Loopback to Drain"},
 		}},
 	},
-	Errors: []string{"holders: no audio server: pactl list sources: Connection failure: Connection refused"},
+	Errors: []string{"holders: no audio server: pactl list: Connection failure: Connection refused"},
 }
 
 func TestPrintText(t *testing.T) {
@@ -36,7 +36,7 @@ virtmic (audioinput, pulse "VirtualMic")
   parecord (pid 6745) recording "/dev/null": parecord --device=virtmic /dev/null
   tally (this process) (pid 77) paused "capture"
   module-loopback recording "Loopback to Drain"
-error: holders: no audio server: pactl list sources: Connection failure: Connection refused
+error: holders: no audio server: pactl list: Connection failure: Connection refused
 `
 	if b.String() != want {
 		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)

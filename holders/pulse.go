@@ -70,14 +70,20 @@ func queryPulse(ctx context.Context, pactl string, timeout time.Duration) ([]pul
 	if timeout <= 0 {
 		timeout = DefaultPulseTimeout
 	}
-	var sources []jsonSource
-	if err := runPactl(ctx, pactl, timeout, &sources, "list", "sources"); err != nil {
+	// One run of "pactl list" (everything) rather than "list sources" and
+	// "list source-outputs": a process start costs more than the extra
+	// output, and both lists then come from the same moment.
+	var all struct {
+		Sources       *[]jsonSource       `json:"sources"`
+		SourceOutputs *[]jsonSourceOutput `json:"source_outputs"`
+	}
+	if err := runPactl(ctx, pactl, timeout, &all, "list"); err != nil {
 		return nil, err
 	}
-	var outputs []jsonSourceOutput
-	if err := runPactl(ctx, pactl, timeout, &outputs, "list", "source-outputs"); err != nil {
-		return nil, err
+	if all.Sources == nil || all.SourceOutputs == nil {
+		return nil, fmt.Errorf("%w: pactl list: no \"sources\" or \"source_outputs\" in its JSON", ErrNoJSON)
 	}
+	sources, outputs := *all.Sources, *all.SourceOutputs
 	res := make([]pulseSource, len(sources))
 	byIndex := make(map[uint32]int, len(sources))
 	for i, s := range sources {
@@ -88,7 +94,7 @@ func queryPulse(ctx context.Context, pactl string, timeout time.Duration) ([]pul
 	for _, o := range outputs {
 		i, ok := byIndex[o.Source]
 		if !ok {
-			continue // its source appeared between the two runs; the next scan sees both
+			continue // not connected to a source (yet)
 		}
 		h := Holder{
 			Name:      prop(o.Properties, "application.name"),

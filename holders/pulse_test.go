@@ -148,7 +148,8 @@ func TestPulseUnusablePactl(t *testing.T) {
 		{"pactl 15", script("old", `echo "pactl: unrecognized option '--format=json'" >&2; exit 1`), 0, ErrNoJSON, "unrecognized option"},
 		{"text output", script("text", `echo "Source Output #3"`), 0, ErrNoJSON, "not JSON"},
 		{"hangs", script("hang", `exec sleep 30`), 100 * time.Millisecond, ErrNoAudioServer, "no answer"},
-		{"missing", filepath.Join(dir, "none"), 0, ErrNoAudioServer, "pactl list sources"},
+		{"missing", filepath.Join(dir, "none"), 0, ErrNoAudioServer, "pactl list"},
+		{"other JSON", script("other", `echo '{"modules": []}'`), 0, ErrNoJSON, "no \"sources\""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &Scanner{Pulse: true, Pactl: tc.pactl, PulseTimeout: tc.timeout}
