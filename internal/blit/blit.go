@@ -470,20 +470,52 @@ func growChroma(b []chroma, n int) []chroma {
 // drawRGBA handles *image.RGBA: premultiplied, so "over black" is the
 // colour bytes as they are, made opaque.
 func (s *Scaler) drawRGBA(dst []byte, stride int, drawn image.Rectangle, rs, bs uint, pix []byte, srcStride int, rect image.Rectangle) {
+	unscaled := len(s.xs) == rect.Dx()
 	for j, sy := range s.ys {
 		so := (int(sy) - rect.Min.Y) * srcStride
-		row := pix[so:]
 		d := dstRow(dst, stride, drawn, j)
-		if rs == 0 {
+		switch {
+		case unscaled && rs == 0:
+			rgbaCopyRGBA(d, pix[so:so+len(d)])
+		case unscaled:
+			rgbaCopyBGRX(d, pix[so:so+len(d)])
+		case rs == 0:
+			row := pix[so:]
 			for i, xi := range s.xs {
 				binary.LittleEndian.PutUint32(d[i*4:], binary.LittleEndian.Uint32(row[xi:])|black)
 			}
-			continue
+		default:
+			row := pix[so:]
+			for i, xi := range s.xs {
+				v := binary.LittleEndian.Uint32(row[xi:])
+				binary.LittleEndian.PutUint32(d[i*4:], v&0x0000ff00|(v&0xff)<<16|(v>>16)&0xff|black)
+			}
 		}
-		for i, xi := range s.xs {
-			v := binary.LittleEndian.Uint32(row[xi:])
-			binary.LittleEndian.PutUint32(d[i*4:], v&0x0000ff00|(v&0xff)<<16|(v>>16)&0xff|black)
-		}
+	}
+}
+
+// rgbaCopyRGBA and rgbaCopyBGRX convert an unscaled row two pixels at a
+// time (screen capture at the view's size).
+func rgbaCopyRGBA(d, s []byte) {
+	for len(d) >= 8 && len(s) >= 8 {
+		binary.LittleEndian.PutUint64(d, binary.LittleEndian.Uint64(s)|black<<32|black)
+		d, s = d[8:], s[8:]
+	}
+	if len(d) >= 4 && len(s) >= 4 {
+		binary.LittleEndian.PutUint32(d, binary.LittleEndian.Uint32(s)|black)
+	}
+}
+
+func rgbaCopyBGRX(d, s []byte) {
+	const g, rb = 0x0000ff000000ff00, 0x000000ff000000ff
+	for len(d) >= 8 && len(s) >= 8 {
+		v := binary.LittleEndian.Uint64(s)
+		binary.LittleEndian.PutUint64(d, v&g|(v&rb)<<16|(v>>16)&rb|black<<32|black)
+		d, s = d[8:], s[8:]
+	}
+	if len(d) >= 4 && len(s) >= 4 {
+		v := binary.LittleEndian.Uint32(s)
+		binary.LittleEndian.PutUint32(d, v&0x0000ff00|(v&0xff)<<16|(v>>16)&0xff|black)
 	}
 }
 
