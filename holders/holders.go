@@ -143,7 +143,7 @@ func (s *Scanner) Holders(ctx context.Context) (Snapshot, error) {
 		snap.Devices = append(snap.Devices, Device{
 			Path:    p,
 			Kind:    kindOf(t.path),
-			Holders: sortHolders(t.out),
+			Holders: sortHolders(slices.Clone(t.out)), // two names of one node: two slices
 		})
 	}
 	if s.Pulse {
@@ -171,8 +171,9 @@ func (s *Scanner) Holders(ctx context.Context) (Snapshot, error) {
 // buffers each time.
 var scanners = sync.Pool{New: func() any { return newProcScanner() }}
 
-// ScanPaths finds every process holding each of paths: one with an open
-// file descriptor to it, or a mapping of it. Symlinks in paths are
+// ScanPaths finds every process holding each of paths open (Streaming when
+// it also maps it; see Scanner.AllMaps for mappings without a descriptor,
+// which ScanPaths does not look for). Symlinks in paths are
 // resolved; the result is keyed by the paths as given, and a path nobody
 // holds has no entry. Processes that cannot be read are skipped; the error
 // is for /proc itself being unreadable.
@@ -191,7 +192,7 @@ func scanPaths(ctx context.Context, paths []string, allMaps bool) (map[string][]
 	scanners.Put(ps)
 	for i, p := range paths {
 		if h := targets[keys[i]].out; len(h) > 0 {
-			out[p] = sortHolders(h)
+			out[p] = sortHolders(slices.Clone(h))
 		}
 	}
 	return out, err

@@ -91,9 +91,9 @@ func (ps *procScanner) scan(ctx context.Context, targets []procTarget, allMaps b
 			if h == 0 {
 				continue
 			}
-			via := "fd"
+			via := ViaFD
 			if h&hitFD == 0 {
-				via = "mmap"
+				via = ViaMmap
 			}
 			targets[t].out = append(targets[t].out, Holder{
 				PID:       pid,
@@ -124,9 +124,6 @@ func openProc() (int, error) {
 // listPids reads the numeric entries of /proc into ps.pids.
 func (ps *procScanner) listPids(procfd int) error {
 	ps.pids = ps.pids[:0]
-	if _, err := syscall.Seek(procfd, 0, 0); err != nil {
-		return fmt.Errorf("holders: rewind /proc: %w", err)
-	}
 	for {
 		n, err := syscall.Getdents(procfd, ps.dents)
 		if err != nil {
