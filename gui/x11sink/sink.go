@@ -22,7 +22,8 @@ type Stats struct {
 	// Put is how many frames were sent to the X server.
 	Put uint64
 	// Dropped is how many frames were discarded because the server had not
-	// finished with both buffers yet (latest wins: a frame is never queued).
+	// finished with any of the buffers yet (latest wins: a frame is never
+	// queued).
 	Dropped uint64
 	// Hidden is how many frames were skipped, not drawn, because the window
 	// was hidden or had no area.

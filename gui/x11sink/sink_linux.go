@@ -16,6 +16,11 @@ import (
 	"github.com/tally-app/tally/internal/blit"
 )
 
+// nbuf is how many frame buffers the shared segment holds: the server may
+// still be reading one or two (it lags when the machine is busy) while the
+// next frame is drawn into another; with all busy a frame is dropped.
+const nbuf = 3
+
 // maxSide bounds the window's width and height: X sizes are 16-bit, and a
 // bigger window would need a shared buffer of more than 2 GiB.
 const maxSide = 16384
@@ -43,10 +48,10 @@ type Sink struct {
 	visible  bool // Show called more recently than Hide
 	mapped   bool // what we last asked the server
 	seg      segment
-	half     int    // len(seg.mem)/2: buffer i starts at i*half, whatever the frame size
-	pending  [2]int // puts sent from each buffer, not yet completed
-	last     int    // buffer holding the newest frame put, or -1
-	lastW    int    // window size that frame was drawn at
+	slot     int       // len(seg.mem)/nbuf: buffer i starts at i*slot, whatever the frame size
+	pending  [nbuf]int // puts sent from each buffer, not yet completed
+	last     int       // buffer holding the newest frame put, or -1
+	lastW    int       // window size that frame was drawn at
 	lastH    int
 	scaler   blit.Scaler
 	stats    Stats
@@ -259,7 +264,7 @@ func (s *Sink) Clear() error {
 
 // PutFrame converts and scales img to the window's size (aspect ratio kept,
 // black bars) in a free shared buffer and asks the server to show it. It
-// never waits for the server: if both buffers are still being read, the
+// never waits for the server: if every buffer is still being read, the
 // frame is dropped (Stats.Dropped) and nil is returned. A nil img is
 // drawn black. It returns an error if the connection is gone, the sink is
 // closed, img cannot be read, or the server reported an error since the
@@ -282,18 +287,20 @@ func (s *Sink) PutFrame(img image.Image) error {
 	if err := s.ensureSegment(frame); err != nil {
 		return err
 	}
-	i := 0
-	if s.last >= 0 {
-		i = 1 - s.last // keep the newest frame intact for Expose repaints
-	}
-	if s.pending[i] > 0 {
-		i = 1 - i
-		if s.pending[i] > 0 {
-			s.stats.Dropped++
-			return nil
+	// Round robin from the newest frame's buffer, which is reused last
+	// (an Expose repaints from it).
+	i := -1
+	for k := 1; k <= nbuf; k++ {
+		if c := (s.last + k) % nbuf; s.pending[c] == 0 {
+			i = c
+			break
 		}
 	}
-	buf := s.seg.mem[i*s.half : i*s.half+frame]
+	if i < 0 {
+		s.stats.Dropped++
+		return nil
+	}
+	buf := s.seg.mem[i*s.slot : i*s.slot+frame]
 	if _, err := s.scaler.Draw(buf, s.w*4, s.w, s.h, blit.BGRX, img); err != nil {
 		return fmt.Errorf("x11sink: %w", err)
 	}
@@ -308,17 +315,17 @@ func (s *Sink) PutFrame(img image.Image) error {
 func (s *Sink) put(i int) {
 	w, h := uint16(s.w), uint16(s.h)
 	shm.PutImage(s.conn, xproto.Drawable(s.win), s.gc, w, h, 0, 0, w, h, 0, 0,
-		s.depth, xproto.ImageFormatZPixmap, 1, s.seg.seg, uint32(i*s.half))
+		s.depth, xproto.ImageFormatZPixmap, 1, s.seg.seg, uint32(i*s.slot))
 	s.pending[i]++
 }
 
-// ensureSegment makes the shared segment hold two frames of frameBytes.
+// ensureSegment makes the shared segment hold nbuf frames of frameBytes.
 // It is replaced when too small, or much too big (a shrunk window should
 // not pin a large segment). The buffers' offsets depend only on the
 // segment, so a put still in flight stays valid when the window is
 // resized. Called with s.mu held.
 func (s *Sink) ensureSegment(frameBytes int) error {
-	need := 2 * frameBytes
+	need := nbuf * frameBytes
 	if have := len(s.seg.mem); have >= need && have <= 4*need {
 		return nil
 	}
@@ -332,7 +339,7 @@ func (s *Sink) ensureSegment(frameBytes int) error {
 	if err != nil {
 		return err
 	}
-	s.seg, s.half, s.pending, s.last = seg, len(seg.mem)/2, [2]int{}, -1
+	s.seg, s.slot, s.pending, s.last = seg, len(seg.mem)/nbuf, [nbuf]int{}, -1
 	return nil
 }
 
@@ -401,8 +408,8 @@ func (s *Sink) events() {
 		s.mu.Lock()
 		switch e := ev.(type) {
 		case shm.CompletionEvent:
-			if e.Shmseg == s.seg.seg && s.half > 0 {
-				if i := int(e.Offset) / s.half; i < 2 && s.pending[i] > 0 {
+			if e.Shmseg == s.seg.seg && s.slot > 0 {
+				if i := int(e.Offset) / s.slot; i < nbuf && s.pending[i] > 0 {
 					s.pending[i]--
 				}
 			}
@@ -415,7 +422,7 @@ func (s *Sink) events() {
 			// A failed put sends no completion: free the buffers so frames
 			// keep flowing, and report the error from the next PutFrame.
 			s.asyncErr = fmt.Errorf("x11sink: X server error: %v", xerr)
-			s.pending = [2]int{}
+			s.pending = [nbuf]int{}
 		}
 		s.mu.Unlock()
 	}

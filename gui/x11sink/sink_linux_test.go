@@ -478,3 +478,83 @@ func ownSegments(t *testing.T) []shmSeg {
 	}
 	return segs
 }
+
+// processCPU is this process's user+system CPU time, all threads (the
+// X connection's goroutines included).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkPutFrame720 puts 1280×720 YCbCr 4:2:0 frames into a 1280×720
+// sink, each followed by a round trip so that none is dropped. cpu-ns/frame
+// is this process's CPU time (the server's is not included).
+func BenchmarkPutFrame720(b *testing.B) {
+	x := testenv.StartXvfb(b)
+	conn, err := xgb.NewConnDisplay(x.Display())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer closeConn(conn)
+	root := xproto.Setup(conn).DefaultScreen(conn).Root
+	parent, _ := xproto.NewWindowId(conn)
+	if err := xproto.CreateWindowChecked(conn, 0, parent, root, 0, 0, 1280, 720, 0,
+		xproto.WindowClassInputOutput, 0, 0, nil).Check(); err != nil {
+		b.Fatal(err)
+	}
+	xproto.MapWindow(conn, parent)
+	s, err := New(uint32(parent), x.Display())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.SetBounds(0, 0, 1280, 720); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Show(); err != nil {
+		b.Fatal(err)
+	}
+	img := image.NewYCbCr(image.Rect(0, 0, 1280, 720), image.YCbCrSubsampleRatio420)
+	for i := range img.Y {
+		img.Y[i] = byte(i)
+	}
+	for i := range img.Cb {
+		img.Cb[i], img.Cr[i] = byte(i/7), byte(i/13)
+	}
+	b.ReportAllocs()
+	cpu0 := processCPU()
+	for b.Loop() {
+		if err := s.PutFrame(img); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Sync(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64((processCPU()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/frame")
+	st := s.Stats()
+	b.ReportMetric(float64(st.Dropped), "dropped")
+}
+
+// TestSinkBurst puts frames as fast as possible: none is queued, each is
+// either put or dropped, and the last one put is what the window shows.
+func TestSinkBurst(t *testing.T) {
+	xt := newXTest(t)
+	s := newSinkT(t, xt)
+	must(t, s.SetBounds(0, 0, 256, 144))
+	must(t, s.Show())
+	const n = 200
+	for range n {
+		must(t, s.PutFrame(quadrants()))
+	}
+	must(t, s.Sync())
+	st := s.Stats()
+	if st.Put+st.Dropped != n || st.Put == 0 || st.Hidden != 0 {
+		t.Fatalf("stats %+v after %d frames, want Put+Dropped = %d", st, n, n)
+	}
+	t.Logf("burst of %d: %+v", n, st)
+	xt.waitFor("after burst", 0, 0, 256, 144, expectQuadrants(256, 144))
+}
