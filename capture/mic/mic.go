@@ -24,8 +24,11 @@
 // # Audio server lifetime
 //
 // New never fails for lack of an audio system: with none, Devices reports no
-// microphones, and the poll keeps trying to connect (backing off to one try
-// every 10 s), so a server that starts later is found. When the server dies,
+// microphones, and the poll keeps trying to connect, so a server that starts
+// later is found. Retries first dial the server's unix socket themselves,
+// because a failed connect through miniaudio leaks ~20 KB (pulsecheck.go);
+// where that check cannot tell (a tcp server), real attempts back off to one
+// every 10 s. When the server dies,
 // its context is dropped (it never recovers), every open microphone ends with
 // an error wrapping capture.ErrNotFound, and a new context is made when the
 // server returns. devicechange fires on both.
@@ -56,6 +59,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gen2brain/malgo"
@@ -132,10 +136,9 @@ var (
 	systemALSA  = malgo.Backend(malgo.BackendAlsa)
 )
 
-// maxRetry is the longest wait between attempts to reach an audio server.
-// Each failed attempt costs a little (libpulse is loaded, and malgo leaks a
-// small log struct per context), so a machine without a server is not
-// hammered every poll forever.
+// maxRetry is the longest wait between attempts to reach an audio server
+// when an attempt really failed: each costs memory (see pulsecheck.go), so
+// a server that cannot be checked cheaply is not asked every poll forever.
 const maxRetry = 10 * time.Second
 
 // Backend is the microphone backend. Make it with New.
@@ -152,6 +155,9 @@ type Backend struct {
 	nextL     int
 	open      map[*device]struct{}
 	closed    bool
+
+	attempts        atomic.Int64 // connection attempts, to tell the first
+	checkUnreliable atomic.Bool  // a server answered that pulseMayAnswer did not see
 
 	stop     chan struct{}
 	pollDone chan struct{}
@@ -185,11 +191,8 @@ func New(opts ...Option) (*Backend, error) {
 		pollDone:  make(chan struct{}),
 		retryWait: o.poll,
 	}
-	b.mu.Lock()
-	b.connectLocked(time.Now())
-	b.mu.Unlock()
-	// The first poll's set is the baseline: no devicechange for what is
-	// already there.
+	// Connect now, and take the first poll's set as the baseline: no
+	// devicechange for what is already there.
 	b.known = b.listIDs()
 	go b.pollLoop()
 	return b, nil
@@ -197,35 +200,6 @@ func New(opts ...Option) (*Backend, error) {
 
 // Name implements capture.Backend.
 func (b *Backend) Name() string { return "mic" }
-
-// connectLocked makes b.cur if there is none, or replaces a fallback (ALSA)
-// context with a PulseAudio one once a server answers. Attempts back off
-// from the poll interval to maxRetry while nothing answers.
-func (b *Backend) connectLocked(now time.Time) {
-	if b.closed || (b.cur != nil && b.preferred) || now.Before(b.retryAt) {
-		return
-	}
-	for i, sys := range b.opts.systems {
-		if b.cur != nil && b.cur.system == sys {
-			break // the fallback in use is as good as anything left to try
-		}
-		ac, err := newAudioCtx(sys)
-		if err != nil {
-			continue
-		}
-		if b.cur != nil {
-			b.retireLocked(b.cur)
-		}
-		b.cur, b.preferred = ac, i == 0
-		break
-	}
-	if b.cur != nil && b.preferred {
-		b.retryWait = b.opts.poll
-		return
-	}
-	b.retryAt = now.Add(b.retryWait)
-	b.retryWait = min(2*b.retryWait, maxRetry)
-}
 
 // retireLocked drops ac as the current context; it is freed once the last
 // device opened on it closes.
@@ -238,24 +212,95 @@ func (b *Backend) retireLocked(ac *audioCtx) {
 
 // current returns the context to list and open devices on, holding a
 // reference the caller must release; nil when no audio system answers.
+//
+// It first replaces a dead context, makes one where there is none, and
+// replaces a fallback (ALSA) context once a PulseAudio server answers.
+// Attempts back off from the poll interval to maxRetry while nothing better
+// answers. Connecting runs outside b.mu: a server address that does not
+// answer can take libpulse seconds.
 func (b *Backend) current() *audioCtx {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.closed {
+		b.mu.Unlock()
 		return nil
 	}
-	if b.cur == nil || b.cur.dead.Load() || !b.preferred {
-		if b.cur != nil && b.cur.dead.Load() {
-			b.retireLocked(b.cur)
-			b.retryAt = time.Time{} // the server may be back already
-		}
-		b.connectLocked(time.Now())
+	if b.cur != nil && b.cur.dead.Load() {
+		b.retireLocked(b.cur)
+		b.retryAt = time.Time{} // the server may be back already
 	}
-	if b.cur == nil {
+	now := time.Now()
+	due := (b.cur == nil || !b.preferred) && !now.Before(b.retryAt)
+	have := malgo.Backend(noSystem)
+	if due {
+		// Claim this attempt, so that concurrent callers do not repeat it.
+		b.retryAt = now.Add(b.retryWait)
+		if b.cur != nil {
+			have = b.cur.system
+		}
+	}
+	b.mu.Unlock()
+
+	if due {
+		ac, preferred, tried := b.connect(have)
+		b.mu.Lock()
+		switch {
+		case ac == nil:
+			if tried {
+				b.retryWait = min(2*b.retryWait, maxRetry)
+			} else {
+				b.retryWait = b.opts.poll // nothing answers; asking again is cheap
+			}
+		case b.closed || (b.cur != nil && !b.cur.dead.Load() && (b.preferred || !preferred)):
+			ac.release() // nothing gained: another attempt won, or we are closed
+		default:
+			if b.cur != nil {
+				b.retireLocked(b.cur)
+			}
+			b.cur, b.preferred = ac, preferred
+			b.retryWait = b.opts.poll
+		}
+		b.mu.Unlock()
+	}
+
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed || b.cur == nil {
 		return nil
 	}
 	b.cur.acquire()
 	return b.cur
+}
+
+// noSystem stands for "no audio system in use" in connect.
+const noSystem = ^uint32(0)
+
+// connect tries the audio systems in order of preference, down to the one
+// in use (have), and returns the first that answers and whether it is the
+// most preferred. tried tells whether it really tried one: PulseAudio is
+// skipped while pulseMayAnswer says no server listens (see pulsecheck.go),
+// except on the first attempt, which also learns whether that check can be
+// trusted here (a server reached through an address it does not know, such
+// as an X11 root window property, means it cannot).
+func (b *Backend) connect(have malgo.Backend) (ac *audioCtx, preferred, tried bool) {
+	for i, sys := range b.opts.systems {
+		if sys == have {
+			break
+		}
+		first := b.attempts.Add(1) == 1
+		if sys == systemPulse && !first && !b.checkUnreliable.Load() && !pulseMayAnswer() {
+			continue
+		}
+		tried = true
+		ac, err := newAudioCtx(sys)
+		if err != nil {
+			continue
+		}
+		if sys == systemPulse && !pulseMayAnswer() {
+			b.checkUnreliable.Store(true)
+		}
+		return ac, i == 0, true
+	}
+	return nil, false, tried
 }
 
 // entry is one listed device: its descriptor and miniaudio's id for opening.
