@@ -226,12 +226,12 @@ func makeTargets(paths []string) (targets []procTarget, keys []int) {
 	index := make(map[string]int, len(paths))
 	keys = make([]int, len(paths))
 	for i, p := range paths {
-		c := canonical(p)
+		c, exists := canonical(p)
 		k, ok := index[c]
 		if !ok {
 			k = len(targets)
 			index[c] = k
-			targets = append(targets, procTarget{path: c})
+			targets = append(targets, procTarget{path: c, missing: !exists})
 		}
 		keys[i] = k
 	}
@@ -239,20 +239,20 @@ func makeTargets(paths []string) (targets []procTarget, keys []int) {
 }
 
 // canonical is the path as /proc/<pid>/fd links show it: absolute, clean,
-// symlinks resolved. A path that does not exist (an unplugged device) is
-// kept as given, made absolute.
-func canonical(p string) string {
+// symlinks resolved. exists is false for a path that does not exist (an
+// unplugged device), which is kept as given, made absolute.
+func canonical(p string) (path string, exists bool) {
 	if p == "" {
-		return "" // names nothing, so matches nothing (fd links are absolute)
+		return "", false // names nothing, so matches nothing (fd links are absolute)
 	}
 	abs, err := filepath.Abs(p)
 	if err != nil {
 		abs = filepath.Clean(p)
 	}
 	if r, err := filepath.EvalSymlinks(abs); err == nil {
-		return r
+		return r, true
 	}
-	return abs
+	return abs, false
 }
 
 // kindOf tells the MediaDeviceInfo kind of a node from its canonical path.

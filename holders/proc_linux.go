@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"syscall"
 	"unsafe"
@@ -33,8 +34,9 @@ type procScanner struct {
 // procTarget is one file to look for: its canonical path and where the
 // results go.
 type procTarget struct {
-	path string // canonical (symlinks resolved, absolute, clean)
-	out  []Holder
+	path    string // canonical (symlinks resolved, absolute, clean)
+	missing bool   // path does not exist, so nobody can hold it
+	out     []Holder
 }
 
 func newProcScanner() *procScanner {
@@ -49,7 +51,11 @@ func newProcScanner() *procScanner {
 // scan fills each target's out with the processes holding it. allMaps reads
 // the maps of every process, not only of those holding a target open.
 func (ps *procScanner) scan(ctx context.Context, targets []procTarget, allMaps bool) error {
-	if len(targets) == 0 {
+	// Paths that do not exist (no camera plugged in) need no walk at all.
+	// A process still holding a removed node is not found either way: its
+	// link reads "<path> (deleted)".
+	if !slices.ContainsFunc(targets, func(t procTarget) bool { return !t.missing }) {
+		ps.pids = ps.pids[:0]
 		return nil
 	}
 	procfd, err := openProc()

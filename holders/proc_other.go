@@ -14,8 +14,9 @@ import (
 type procScanner struct{}
 
 type procTarget struct {
-	path string
-	out  []Holder
+	path    string
+	missing bool
+	out     []Holder
 }
 
 func newProcScanner() *procScanner { return &procScanner{} }

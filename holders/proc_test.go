@@ -142,6 +142,17 @@ func TestScanMissingAndEmpty(t *testing.T) {
 	if err != nil || len(m) != 0 {
 		t.Errorf("missing paths: %+v, %v; want no holders, no error", m, err)
 	}
+	// No walk of /proc when no path exists.
+	ps := newProcScanner()
+	targets, _ := makeTargets([]string{tempDevice(t)})
+	if err := ps.scan(context.Background(), targets, false); err != nil || len(ps.pids) == 0 {
+		t.Fatalf("scan of an existing path listed no processes: %v", err)
+	}
+	targets, _ = makeTargets([]string{"/dev/no-such-video99", ""})
+	if err := ps.scan(context.Background(), targets, false); err != nil || len(ps.pids) != 0 {
+		t.Errorf("scan of missing paths walked %d processes, %v; want none", len(ps.pids), err)
+	}
+
 	m, err = ScanPaths(nil)
 	if err != nil || m == nil || len(m) != 0 {
 		t.Errorf("no paths: %#v, %v; want an empty map", m, err)
