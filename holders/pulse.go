@@ -53,12 +53,10 @@ type (
 		Description string `json:"description"`
 	}
 	jsonSourceOutput struct {
-		Index      uint32          `json:"index"`
-		Source     uint32          `json:"source"`
-		Client     json.RawMessage `json:"client"` // "12" or null (a module's stream)
-		Driver     string          `json:"driver"`
-		Corked     bool            `json:"corked"`
-		Properties map[string]any  `json:"properties"`
+		Source     uint32         `json:"source"` // a jsonSource's Index
+		Driver     string         `json:"driver"` // "module-loopback.c" for a module's own stream
+		Corked     bool           `json:"corked"`
+		Properties map[string]any `json:"properties"`
 	}
 )
 
