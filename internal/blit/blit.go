@@ -359,16 +359,20 @@ type chroma struct{ r, g, b int32 }
 
 func (s *Scaler) drawYCbCr(dst []byte, stride int, drawn image.Rectangle, rs, bs uint, p *image.YCbCr) {
 	_, vdiv, _ := chromaDivisors(p.SubsampleRatio)
+	hdiv, _, _ := chromaDivisors(p.SubsampleRatio)
+	// Unscaled width with two luma columns per chroma column, aligned:
+	// convert by pairs, with no index tables (the camera-preview case).
+	pairs := hdiv == 2 && len(s.xy) == p.Rect.Dx() && p.Rect.Min.X%2 == 0
+	if pairs && haveSIMD {
+		drawYCbCrPairsSIMD(dst, stride, drawn, rs == 0, s.ys, p, vdiv)
+		return
+	}
 	// Chroma columns used: they are non-decreasing.
 	c0, c1 := int(s.xy[0].c), int(s.xy[len(s.xy)-1].c)+1
 	s.crow = growChroma(s.crow, c1)
 	crow := s.crow
 	minY := p.Rect.Min.Y
 	lastCo := -1
-	// Unscaled width with two luma columns per chroma column, aligned:
-	// convert by pairs, with no index tables (the camera-preview case).
-	hdiv, _, _ := chromaDivisors(p.SubsampleRatio)
-	pairs := hdiv == 2 && len(s.xy) == p.Rect.Dx() && p.Rect.Min.X%2 == 0
 	for j, sy := range s.ys {
 		yo := (int(sy) - minY) * p.YStride
 		co := (int(sy)/vdiv - minY/vdiv) * p.CStride
@@ -457,6 +461,42 @@ func yuvPairsBGRX(d, yrow []byte, crow []chroma) {
 	if len(d) >= 4 && len(yrow) >= 1 && len(crow) > 0 { // odd width
 		c, y0 := crow[0], int32(yrow[0])*0x10101
 		binary.LittleEndian.PutUint32(d, clamp16(y0+c.b)|clamp16(y0+c.g)<<8|clamp16(y0+c.r)<<16|black)
+	}
+}
+
+// drawYCbCrPairsSIMD is the pairs case with the assembly row converter;
+// the last few pixels of a row (width not a multiple of 16) go through Go.
+func drawYCbCrPairsSIMD(dst []byte, stride int, drawn image.Rectangle, rgba bool, ys []int32, p *image.YCbCr, vdiv int) {
+	w := drawn.Dx()
+	minY := p.Rect.Min.Y
+	for j, sy := range ys {
+		yo := (int(sy) - minY) * p.YStride
+		co := (int(sy)/vdiv - minY/vdiv) * p.CStride
+		d := dstRow(dst, stride, drawn, j)
+		yrow := p.Y[yo : yo+w]
+		cb, cr := p.Cb[co:co+(w+1)/2], p.Cr[co:co+(w+1)/2]
+		n := yuvPairsSIMD(d, yrow, cb, cr, rgba)
+		yuvPairsTail(d[n*4:], yrow[n:], cb[n/2:], cr[n/2:], rgba)
+	}
+}
+
+// yuvPairsTail converts what is left of an unscaled pairs row, computing
+// each chroma term in place.
+func yuvPairsTail(d, yrow, cb, cr []byte, rgba bool) {
+	for i, y := range yrow {
+		if len(d) < 4*i+4 || i/2 >= len(cb) || i/2 >= len(cr) {
+			return
+		}
+		cb1 := int32(cb[i/2]) - 128
+		cr1 := int32(cr[i/2]) - 128
+		yy1 := int32(y) * 0x10101
+		r := clamp16(yy1 + 91881*cr1)
+		g := clamp16(yy1 - 22554*cb1 - 46802*cr1)
+		b := clamp16(yy1 + 116130*cb1)
+		if rgba {
+			r, b = b, r
+		}
+		binary.LittleEndian.PutUint32(d[4*i:], b|g<<8|r<<16|black)
 	}
 }
 

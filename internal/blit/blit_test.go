@@ -477,3 +477,76 @@ func BenchmarkImageDrawBaseline(b *testing.B) {
 	}
 	b.ReportMetric(float64((threadCPU()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/frame")
 }
+
+// TestYCbCrPairsExhaustive checks the unscaled 4:2:2 path (assembly where
+// available) on every (Y, Cb, Cr) triple: rows are Cb, chroma columns Cr,
+// and each chroma sample's two pixels take Y values 2k and 2k+1.
+func TestYCbCrPairsExhaustive(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("16.7M pixels; skipped with -short and -race (no concurrency to check)")
+	}
+	t.Logf("SIMD: %v", haveSIMD)
+	p := image.NewYCbCr(image.Rect(0, 0, 512, 256), image.YCbCrSubsampleRatio422)
+	for cb := range 256 {
+		for cr := range 256 {
+			p.Cb[cb*p.CStride+cr] = byte(cb)
+			p.Cr[cb*p.CStride+cr] = byte(cr)
+		}
+	}
+	dst := make([]byte, 512*256*4)
+	var s Scaler
+	for _, order := range []Order{RGBA, BGRX} {
+		for yk := range 128 {
+			for row := range 256 {
+				for x := range 512 {
+					p.Y[row*p.YStride+x] = byte(2*yk + x%2)
+				}
+			}
+			if _, err := s.Draw(dst, 512*4, 512, 256, order, p); err != nil {
+				t.Fatal(err)
+			}
+			for cb := range 256 {
+				for x := range 512 {
+					y, cr := byte(2*yk+x%2), byte(x/2)
+					r, g, b := color.YCbCrToRGB(y, byte(cb), cr)
+					o := (cb*512 + x) * 4
+					want := [4]byte{r, g, b, 0xff}
+					if order == BGRX {
+						want = [4]byte{b, g, r, 0xff}
+					}
+					if [4]byte(dst[o:o+4]) != want {
+						t.Fatalf("%v Y=%d Cb=%d Cr=%d: got % x, want % x", order, y, cb, cr, dst[o:o+4], want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestSIMDMatchesGo compares the assembly rows with the Go rows on random
+// 4:2:0 frames of many widths (tails included) and sub-image origins.
+func TestSIMDMatchesGo(t *testing.T) {
+	if !haveSIMD {
+		t.Skip("no SIMD path on this machine")
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, w := range []int{1, 2, 15, 16, 17, 31, 32, 33, 64, 100, 1280} {
+		full := randomYCbCr(rng, image.Rect(0, 0, w+4, 9), image.YCbCrSubsampleRatio420)
+		src := subImage(full, image.Rect(2, 1, w+2, 9))
+		for _, order := range []Order{RGBA, BGRX} {
+			var s Scaler
+			a := make([]byte, w*8*4)
+			b := make([]byte, w*8*4)
+			if _, err := s.Draw(a, w*4, w, 8, order, src); err != nil {
+				t.Fatal(err)
+			}
+			haveSIMD = false
+			_, err := s.Draw(b, w*4, w, 8, order, src)
+			haveSIMD = true
+			if err != nil {
+				t.Fatal(err)
+			}
+			compare(t, a, b, w, fmt.Sprintf("SIMD vs Go, width %d %v", w, order))
+		}
+	}
+}

@@ -1,0 +1,90 @@
+#include "textflag.h"
+
+// Constants of image/color.YCbCrToRGB, broadcast to every lane.
+DATA ·kY+0(SB)/4, $0x10101
+GLOBL ·kY(SB), RODATA|NOPTR, $4
+DATA ·k128+0(SB)/4, $128
+GLOBL ·k128(SB), RODATA|NOPTR, $4
+DATA ·kRCr+0(SB)/4, $91881
+GLOBL ·kRCr(SB), RODATA|NOPTR, $4
+DATA ·kGCb+0(SB)/4, $-22554
+GLOBL ·kGCb(SB), RODATA|NOPTR, $4
+DATA ·kGCr+0(SB)/4, $-46802
+GLOBL ·kGCr(SB), RODATA|NOPTR, $4
+DATA ·kBCb+0(SB)/4, $116130
+GLOBL ·kBCb(SB), RODATA|NOPTR, $4
+DATA ·k255+0(SB)/4, $255
+GLOBL ·k255(SB), RODATA|NOPTR, $4
+
+// PIX converts 8 pixels: Y4 = Y, Y2 = Cb, Y3 = Cr as int32 lanes; stores
+// 32 bytes at off(DI). Sums as in YCbCrToRGB, >>16, then the saturating
+// packs clamp to [0, 255] exactly as its bit trick does. Per 128-bit lane
+// the packed bytes are b0-3 g0-3 r0-3 x0-3; the shuffle in Y15 orders them.
+#define PIX(off) \
+	VPMULLD Y14, Y4, Y4 \
+	VPSUBD  Y13, Y2, Y2 \
+	VPSUBD  Y13, Y3, Y3 \
+	VPMULLD Y12, Y3, Y5 \
+	VPADDD  Y4, Y5, Y5 \
+	VPMULLD Y9, Y2, Y6 \
+	VPADDD  Y4, Y6, Y6 \
+	VPMULLD Y11, Y2, Y7 \
+	VPMULLD Y10, Y3, Y3 \
+	VPADDD  Y7, Y3, Y3 \
+	VPADDD  Y4, Y3, Y3 \
+	VPSRAD  $16, Y5, Y5 \
+	VPSRAD  $16, Y6, Y6 \
+	VPSRAD  $16, Y3, Y3 \
+	VPACKSSDW Y3, Y6, Y6 \
+	VPACKSSDW Y8, Y5, Y5 \
+	VPACKUSWB Y5, Y6, Y6 \
+	VPSHUFB Y15, Y6, Y6 \
+	VMOVDQU Y6, off(DI)
+
+// func yuvPairsAVX2(d, y, cb, cr *byte, n int, mask *[32]byte)
+// n is a multiple of 16: reads n bytes of y, n/2 of cb and cr, writes 4n
+// bytes of d.
+TEXT ·yuvPairsAVX2(SB), NOSPLIT, $0-48
+	MOVQ d+0(FP), DI
+	MOVQ y+8(FP), SI
+	MOVQ cb+16(FP), BX
+	MOVQ cr+24(FP), DX
+	MOVQ n+32(FP), CX
+	MOVQ mask+40(FP), AX
+	VMOVDQU (AX), Y15
+	VPBROADCASTD ·kY(SB), Y14
+	VPBROADCASTD ·k128(SB), Y13
+	VPBROADCASTD ·kRCr(SB), Y12
+	VPBROADCASTD ·kGCb(SB), Y11
+	VPBROADCASTD ·kGCr(SB), Y10
+	VPBROADCASTD ·kBCb(SB), Y9
+	VPBROADCASTD ·k255(SB), Y8
+
+loop:
+	CMPQ CX, $16
+	JLT  done
+	// Each chroma byte serves two pixels: c0 c0 c1 c1 ... c7 c7.
+	VMOVQ      (BX), X0
+	VPUNPCKLBW X0, X0, X0
+	VMOVQ      (DX), X1
+	VPUNPCKLBW X1, X1, X1
+	VPMOVZXBD  X0, Y2
+	VPMOVZXBD  X1, Y3
+	VPMOVZXBD  (SI), Y4
+	PIX(0)
+	VPSRLDQ    $8, X0, X0
+	VPSRLDQ    $8, X1, X1
+	VPMOVZXBD  X0, Y2
+	VPMOVZXBD  X1, Y3
+	VPMOVZXBD  8(SI), Y4
+	PIX(32)
+	ADDQ $64, DI
+	ADDQ $16, SI
+	ADDQ $8, BX
+	ADDQ $8, DX
+	SUBQ $16, CX
+	JMP  loop
+
+done:
+	VZEROUPPER
+	RET

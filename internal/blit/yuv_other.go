@@ -1,0 +1,8 @@
+//go:build !amd64
+
+package blit
+
+// haveSIMD is false: no assembly for this architecture.
+var haveSIMD = false
+
+func yuvPairsSIMD(d, y, cb, cr []byte, rgba bool) int { return 0 }
