@@ -516,9 +516,11 @@ func (s *Scaler) drawRGBA(dst []byte, stride int, drawn image.Rectangle, rs, bs 
 		d := dstRow(dst, stride, drawn, j)
 		switch {
 		case unscaled && rs == 0:
-			rgbaCopyRGBA(d, pix[so:so+len(d)])
+			n := 4 * rgbaRowSIMD(d, pix[so:so+len(d)], false)
+			rgbaCopyRGBA(d[n:], pix[so+n:so+len(d)])
 		case unscaled:
-			rgbaCopyBGRX(d, pix[so:so+len(d)])
+			n := 4 * rgbaRowSIMD(d, pix[so:so+len(d)], true)
+			rgbaCopyBGRX(d[n:], pix[so+n:so+len(d)])
 		case rs == 0:
 			row := pix[so:]
 			for i, xi := range s.xs {

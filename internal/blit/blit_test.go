@@ -548,5 +548,15 @@ func TestSIMDMatchesGo(t *testing.T) {
 			}
 			compare(t, a, b, w, fmt.Sprintf("SIMD vs Go, width %d %v", w, order))
 		}
+		rgba := subImage(randomRGBA(rng, image.Rect(0, 0, w+4, 9), false), image.Rect(3, 1, w+3, 9))
+		for _, order := range []Order{RGBA, BGRX} {
+			want, _ := reference(rgba, w, 8, order)
+			got := make([]byte, len(want))
+			var s Scaler
+			if _, err := s.Draw(got, w*4, w, 8, order, rgba); err != nil {
+				t.Fatal(err)
+			}
+			compare(t, got, want, w, fmt.Sprintf("RGBA SIMD, width %d %v", w, order))
+		}
 	}
 }

@@ -35,3 +35,32 @@ func yuvPairsSIMD(d, y, cb, cr []byte, rgba bool) int {
 	yuvPairsAVX2(&d[0], &y[0], &cb[0], &cr[0], n, mask)
 	return n
 }
+
+//go:noescape
+func rgbaRowAVX2(d, s *byte, n int, mask *[32]byte)
+
+// Pixel shuffles for RGBA sources: keep, or swap R and B.
+var (
+	maskKeep = [32]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}
+	maskSwapRB = [32]byte{2, 1, 0, 3, 6, 5, 4, 7, 10, 9, 8, 11, 14, 13, 12, 15,
+		2, 1, 0, 3, 6, 5, 4, 7, 10, 9, 8, 11, 14, 13, 12, 15}
+)
+
+// rgbaRowSIMD converts as many whole groups of 8 RGBA pixels from s into
+// d as both hold (swapping R and B for BGRX) and returns how many.
+func rgbaRowSIMD(d, s []byte, swap bool) int {
+	if !haveSIMD {
+		return 0
+	}
+	n := min(len(d), len(s)) / 4 &^ 7
+	if n == 0 {
+		return 0
+	}
+	mask := &maskKeep
+	if swap {
+		mask = &maskSwapRB
+	}
+	rgbaRowAVX2(&d[0], &s[0], n, mask)
+	return n
+}

@@ -88,3 +88,31 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func rgbaRowAVX2(d, s *byte, n int, mask *[32]byte)
+// n is a multiple of 8: 4n bytes of s, shuffled per pixel by mask and made
+// opaque, into d.
+TEXT ·rgbaRowAVX2(SB), NOSPLIT, $0-32
+	MOVQ d+0(FP), DI
+	MOVQ s+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVQ mask+24(FP), AX
+	VMOVDQU (AX), Y15
+	VPCMPEQD Y14, Y14, Y14
+	VPSLLD   $24, Y14, Y14 // 0xff000000 in every lane
+
+rloop:
+	CMPQ CX, $8
+	JLT  rdone
+	VMOVDQU (SI), Y0
+	VPSHUFB Y15, Y0, Y0
+	VPOR    Y14, Y0, Y0
+	VMOVDQU Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  rloop
+
+rdone:
+	VZEROUPPER
+	RET

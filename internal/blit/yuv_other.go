@@ -6,3 +6,5 @@ package blit
 var haveSIMD = false
 
 func yuvPairsSIMD(d, y, cb, cr []byte, rgba bool) int { return 0 }
+
+func rgbaRowSIMD(d, s []byte, swap bool) int { return 0 }
