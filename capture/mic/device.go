@@ -2,6 +2,7 @@ package mic
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -42,8 +43,9 @@ type device struct {
 	timer    *time.Timer // the stall timer; ReadAudio's goroutine only
 	openedAt time.Time
 
-	closeOnce sync.Once
-	closeErr  error
+	closeOnce    sync.Once
+	closeStarted atomic.Bool
+	closeErr     error
 }
 
 var (
@@ -188,7 +190,16 @@ func (d *device) ReadAudio(ctx context.Context) (capture.AudioChunk, error) {
 		case <-ctx.Done():
 			return capture.AudioChunk{}, ctx.Err()
 		case <-d.timer.C:
-			if why := d.b.vanished(d); why != "" {
+			why, err := d.b.vanished(ctx, d)
+			switch {
+			case errors.Is(err, errCancelled): // closed meanwhile
+				return capture.AudioChunk{}, d.endErr
+			case errors.Is(err, errClosed):
+				d.end(capture.NewError(capture.ErrNotReadable, nil, "microphone %s: the backend was closed", d.label))
+				return capture.AudioChunk{}, d.endErr
+			case err != nil:
+				return capture.AudioChunk{}, err
+			case why != "":
 				d.end(capture.NewError(capture.ErrNotFound, nil, "microphone %q vanished: %s", d.label, why))
 				return capture.AudioChunk{}, d.endErr
 			}
@@ -210,12 +221,13 @@ func (d *device) end(err error) {
 // Close returns the first one's result.
 func (d *device) Close() error {
 	d.closeOnce.Do(func() {
+		d.closeStarted.Store(true)
 		d.end(capture.NewError(capture.ErrInvalidState, nil, "microphone %q is closed", d.label))
 		d.closing.Store(true)
 		fin := make(chan error, 1)
-		d.b.closers.Add(1)
+		d.b.bg.Add(1)
 		go func() {
-			defer d.b.closers.Done()
+			defer d.b.bg.Done()
 			err := d.dev.Stop()
 			d.dev.Uninit()
 			d.b.releaseCtx(d.ac)

@@ -159,9 +159,9 @@ type Backend struct {
 	attempts        atomic.Int64 // connection attempts, to tell the first
 	checkUnreliable atomic.Bool  // a server answered that pulseMayAnswer did not see
 
-	stop     chan struct{}
+	stop     chan struct{} // closed by Close
 	pollDone chan struct{}
-	closers  sync.WaitGroup // device closes running in the background
+	bg       sync.WaitGroup // device closes and bounded calls still running
 }
 
 var (
@@ -193,7 +193,9 @@ func New(opts ...Option) (*Backend, error) {
 	}
 	// Connect now, and take the first poll's set as the baseline: no
 	// devicechange for what is already there.
-	b.known = b.listIDs()
+	ctx, cancel := context.WithTimeout(context.Background(), o.closeTimeout)
+	b.known, _ = b.listIDs(ctx)
+	cancel()
 	go b.pollLoop()
 	return b, nil
 }
@@ -366,23 +368,66 @@ func (b *Backend) Devices(ctx context.Context) ([]capture.DeviceDescriptor, erro
 	if err := ctx.Err(); err != nil {
 		return nil, capture.NewError(capture.ErrAbort, err, "listing microphones")
 	}
+	var out []capture.DeviceDescriptor
+	if err := b.bounded(ctx, nil, func() { out = b.devices() }); err != nil {
+		if errors.Is(err, errClosed) {
+			return nil, nil
+		}
+		return nil, capture.NewError(capture.ErrAbort, err, "listing microphones: the audio server does not answer")
+	}
+	return out, nil
+}
+
+func (b *Backend) devices() []capture.DeviceDescriptor {
 	ac := b.current()
 	if ac == nil {
-		return nil, nil
+		return nil
 	}
 	defer b.releaseCtx(ac)
 	es, err := b.list(ac, true)
 	if err != nil {
 		// The server died: no microphones until it returns.
 		b.markDead(ac)
-		return nil, nil
+		return nil
 	}
 	out := make([]capture.DeviceDescriptor, len(es))
 	for i, e := range es {
 		out[i] = e.desc
 	}
-	return out, nil
+	return out
 }
+
+// errClosed is what bounded returns once the backend is closing.
+var errClosed = errors.New("mic: the backend is closed")
+
+// bounded runs f on a goroutine of its own and waits for it, or for ctx,
+// cancel (may be nil) or the backend's Close, whichever comes first. A hung
+// audio server (stopped, deadlocked) blocks miniaudio's calls for as long
+// as it hangs, and no caller of the backend should hang with it. f then
+// finishes in the background, so it must own what it touches; Close waits
+// for it up to the close timeout.
+func (b *Backend) bounded(ctx context.Context, cancel <-chan struct{}, f func()) error {
+	done := make(chan struct{})
+	b.bg.Add(1)
+	go func() {
+		defer b.bg.Done()
+		defer close(done)
+		f()
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-cancel:
+		return errCancelled
+	case <-b.stop:
+		return errClosed
+	}
+}
+
+// errCancelled is what bounded returns when its cancel channel closed.
+var errCancelled = errors.New("mic: cancelled")
 
 // releaseCtx drops a reference taken by current.
 func (b *Backend) releaseCtx(ac *audioCtx) {
@@ -397,24 +442,31 @@ func (b *Backend) markDead(ac *audioCtx) {
 	ac.dead.Store(true)
 }
 
-// listIDs returns the sorted ids of the devices present now.
-func (b *Backend) listIDs() []string {
-	ac := b.current()
-	if ac == nil {
-		return nil
-	}
-	defer b.releaseCtx(ac)
-	es, err := b.list(ac, false)
+// listIDs returns the sorted ids of the devices present now; ok is false
+// when the server did not answer before ctx ended or the backend closed.
+func (b *Backend) listIDs(ctx context.Context) ([]string, bool) {
+	var ids []string // f's result: read only once f has finished
+	err := b.bounded(ctx, nil, func() {
+		ac := b.current()
+		if ac == nil {
+			return
+		}
+		defer b.releaseCtx(ac)
+		es, err := b.list(ac, false)
+		if err != nil {
+			b.markDead(ac)
+			return
+		}
+		ids = make([]string, len(es))
+		for i, e := range es {
+			ids[i] = e.desc.DeviceID
+		}
+		sort.Strings(ids)
+	})
 	if err != nil {
-		b.markDead(ac)
-		return nil
+		return nil, false
 	}
-	ids := make([]string, len(es))
-	for i, e := range es {
-		ids[i] = e.desc.DeviceID
-	}
-	sort.Strings(ids)
-	return ids
+	return ids, true
 }
 
 // OnDeviceChange implements capture.DeviceChangeNotifier: f is called on the
@@ -451,7 +503,10 @@ func (b *Backend) pollLoop() {
 
 // pollOnce lists the devices and fires devicechange when the set changed.
 func (b *Backend) pollOnce() {
-	ids := b.listIDs()
+	ids, ok := b.listIDs(context.Background())
+	if !ok {
+		return // closing
+	}
 	b.mu.Lock()
 	if b.closed || equal(ids, b.known) {
 		b.mu.Unlock()
@@ -469,23 +524,34 @@ func (b *Backend) pollOnce() {
 }
 
 // vanished reports why d's device is gone, or "" while it is present. It is
-// asked when d delivered nothing for the stall timeout.
-func (b *Backend) vanished(d *device) string {
+// asked when d delivered nothing for the stall timeout; it returns err when
+// ctx ends or d is closed before the server answers.
+func (b *Backend) vanished(ctx context.Context, d *device) (string, error) {
 	ac := d.ac
 	if ac.dead.Load() {
-		return "the audio server connection was lost"
+		return "the audio server connection was lost", nil
 	}
-	es, err := b.list(ac, false)
-	if err != nil {
-		b.markDead(ac)
-		return fmt.Sprintf("the audio server is gone (%v)", err)
-	}
-	for _, e := range es {
-		if e.desc.DeviceID == d.id {
-			return ""
+	ac.acquire()   // for f, which may outlive d
+	var why string // f's result: read only once f has finished
+	err := b.bounded(ctx, d.done, func() {
+		defer b.releaseCtx(ac)
+		es, err := b.list(ac, false)
+		if err != nil {
+			b.markDead(ac)
+			why = fmt.Sprintf("the audio server is gone (%v)", err)
+			return
 		}
+		for _, e := range es {
+			if e.desc.DeviceID == d.id {
+				return
+			}
+		}
+		why = "it is no longer listed by the audio server"
+	})
+	if err != nil {
+		return "", err
 	}
-	return "it is no longer listed by the audio server"
+	return why, nil
 }
 
 // Open implements capture.Backend: it opens deviceID at mode's sample rate,
@@ -508,6 +574,32 @@ func (b *Backend) Open(ctx context.Context, deviceID string, mode capture.MediaT
 	if err != nil {
 		return nil, capture.NewError(capture.ErrNotReadable, err, "opening microphone %s", deviceID)
 	}
+	var (
+		d       *device
+		openErr error
+		claimed atomic.Bool // by the first of f finishing and the caller giving up
+	)
+	err = b.bounded(ctx, nil, func() {
+		d, openErr = b.openNow(deviceID, cfg)
+		if openErr == nil && !claimed.CompareAndSwap(false, true) {
+			_ = d.Close() // the caller gave up waiting
+		}
+	})
+	if err != nil && claimed.CompareAndSwap(false, true) {
+		if errors.Is(err, errClosed) {
+			return nil, capture.NewError(capture.ErrInvalidState, nil, "opening microphone %s: the backend is closed", deviceID)
+		}
+		return nil, capture.NewError(capture.ErrAbort, err, "opening microphone %s: the audio server does not answer", deviceID)
+	}
+	if openErr != nil {
+		return nil, openErr
+	}
+	return d, nil
+}
+
+// openNow is Open's work once the arguments are checked; it may block in a
+// hung server.
+func (b *Backend) openNow(deviceID string, cfg malgo.DeviceConfig) (*device, error) {
 	ac := b.current()
 	if ac == nil {
 		return nil, capture.NewError(capture.ErrNotFound, nil, "microphone %s: no audio server answers", deviceID)
@@ -538,7 +630,7 @@ func (b *Backend) Open(ctx context.Context, deviceID string, mode capture.MediaT
 	if b.closed {
 		b.mu.Unlock()
 		_ = d.Close()
-		return nil, capture.NewError(capture.ErrInvalidState, nil, "microphone backend is closed")
+		return nil, capture.NewError(capture.ErrInvalidState, nil, "opening microphone %s: the backend is closed", deviceID)
 	}
 	b.open[d] = struct{}{}
 	b.mu.Unlock()
@@ -570,29 +662,34 @@ func (b *Backend) Close() error {
 	close(b.stop)
 	<-b.pollDone
 
-	var errs []error
-	for _, d := range devs {
-		d.end(capture.NewError(capture.ErrNotReadable, nil, "microphone %s: the backend was closed", d.label))
-		if err := d.Close(); err != nil {
-			errs = append(errs, err)
+	// Close the devices side by side, so that slow ones cost one close
+	// timeout in all.
+	errs := make([]error, len(devs))
+	var wg sync.WaitGroup
+	for i, d := range devs {
+		if d.closeStarted.Load() {
+			continue // its close, if still running, is waited for below
 		}
+		d.end(capture.NewError(capture.ErrNotReadable, nil, "microphone %s: the backend was closed", d.label))
+		wg.Go(func() { errs[i] = d.Close() })
 	}
+	wg.Wait()
 	b.mu.Lock()
 	if b.cur != nil {
 		b.retireLocked(b.cur)
 	}
 	b.mu.Unlock()
-	// Device closes that timed out still run; give them what is left of one
-	// close timeout, then report.
+	// Device closes that timed out, and calls into a hung server, still run;
+	// give them one more close timeout, then report.
 	done := make(chan struct{})
 	go func() {
-		b.closers.Wait()
+		b.bg.Wait()
 		close(done)
 	}()
 	select {
 	case <-done:
 	case <-time.After(b.opts.closeTimeout):
-		errs = append(errs, fmt.Errorf("mic: a device close still runs after %v", b.opts.closeTimeout))
+		errs = append(errs, fmt.Errorf("mic: a call into the audio server still runs %v after Close; it finishes in the background", b.opts.closeTimeout))
 	}
 	return errors.Join(errs...)
 }
