@@ -535,3 +535,52 @@ func TestBackendCloseEndsOpenDevices(t *testing.T) {
 		t.Error("Open after Close succeeded")
 	}
 }
+
+// TestConcurrentUse: listing, opening, reading and closing from several
+// goroutines while the poll runs fast (run with -race).
+func TestConcurrentUse(t *testing.T) {
+	p := startPulse(t)
+	b := newBackend(t, mic.WithPollInterval(5*time.Millisecond))
+	errs := make(chan error, 8)
+	for g := range 4 {
+		go func() {
+			var err error
+			defer func() { errs <- err }()
+			for i := range 5 {
+				if g%2 == 0 {
+					var ds []capture.DeviceDescriptor
+					if ds, err = b.Devices(context.Background()); err != nil {
+						return
+					}
+					if find(ds, virtID) == nil {
+						err = fmt.Errorf("virtmic missing from %d devices", len(ds))
+						return
+					}
+					continue
+				}
+				var dev capture.Device
+				mode := capture.MediaTrackSettings{SampleRate: 16000 * (i%3 + 1), ChannelCount: i%2 + 1}
+				if dev, err = b.Open(context.Background(), virtID, mode); err != nil {
+					return
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				_, err = dev.(capture.AudioDevice).ReadAudio(ctx)
+				cancel()
+				if cerr := dev.Close(); err == nil {
+					err = cerr
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if n := sourceOutputs(t, p); n != 0 {
+		t.Errorf("%d source-outputs after all closed", n)
+	}
+}
