@@ -177,8 +177,10 @@ func (b *Backend) Open(ctx context.Context, deviceID string, mode capture.MediaT
 		b.mu.Unlock()
 		return nil, openError(err, cam, deviceID)
 	}
-	d.stream = st
 	d.start = time.Now()
+	b.mu.Lock()
+	d.stream = st // under the lock: the poller only touches devices with a stream
+	b.mu.Unlock()
 	return d, nil
 }
 
@@ -219,12 +221,13 @@ func (b *Backend) OpenCount() int {
 // callback is registered the backend polls the device list; a camera that
 // vanishes while open ends its source (ReadVideo returns ErrNotFound).
 func (b *Backend) OnDeviceChange(f func()) (cancel func()) {
+	known := b.presentIDs() // outside the lock: listing may open devices
 	b.mu.Lock()
 	id := b.nextL
 	b.nextL++
 	b.listeners[id] = f
 	if b.stopPoll == nil {
-		b.known = b.presentIDs()
+		b.known = known
 		b.stopPoll = make(chan struct{})
 		go b.pollLoop(b.stopPoll)
 	}
@@ -293,7 +296,7 @@ func (b *Backend) pollOnce() {
 	b.known = ids
 	var gone []*device
 	for id, d := range b.open {
-		if _, ok := slices.BinarySearch(ids, id); !ok {
+		if _, ok := slices.BinarySearch(ids, id); !ok && d.stream != nil {
 			gone = append(gone, d)
 		}
 	}
