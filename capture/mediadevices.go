@@ -773,7 +773,8 @@ func (md *MediaDevices) trackUnreachable(c *trackCore) {
 }
 
 // Close ends every track (without "ended" events, as Stop), closes every
-// device and waits until they are closed and every callback has run. Later
+// device and every backend that has a Close method, and waits until they are
+// closed and every callback has run. Later
 // GetUserMedia calls fail with InvalidStateError. Close twice is safe. It
 // must not be called from a callback.
 func (md *MediaDevices) Close() error {
@@ -800,7 +801,17 @@ func (md *MediaDevices) Close() error {
 		u()
 	}
 	md.wg.Wait()
+	// The MediaDevices owns its backends: those with a Close (a poll
+	// goroutine, an audio server connection) are closed last.
+	var errs []error
+	for _, b := range md.backends {
+		if c, ok := b.(interface{ Close() error }); ok {
+			if err := c.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("closing backend %s: %w", b.Name(), err))
+			}
+		}
+	}
 	md.changed()
 	md.disp.wait()
-	return nil
+	return errors.Join(errs...)
 }

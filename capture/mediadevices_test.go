@@ -467,3 +467,24 @@ func TestDisplayMediaOptionsJSON(t *testing.T) {
 		t.Errorf("bad options: %v, want TypeError", err)
 	}
 }
+
+type closingBackend struct {
+	*synthetic.Backend
+	closes atomic.Int32
+}
+
+func (c *closingBackend) Close() error { c.closes.Add(1); return nil }
+
+func TestCloseClosesBackendsOnce(t *testing.T) {
+	b := &closingBackend{Backend: synthetic.New()}
+	md := capture.NewMediaDevices(b)
+	video(t, md, `{"video": true}`)
+	_ = md.Close()
+	_ = md.Close()
+	if n := b.closes.Load(); n != 1 {
+		t.Errorf("backend closed %d times, want 1", n)
+	}
+	if b.IsOpen(camID) {
+		t.Error("device open after Close")
+	}
+}
