@@ -149,7 +149,15 @@ func semiPlanar420(dst *image.YCbCr, src []byte, w, h int, swapped bool) error {
 		s := uv[row*2*cw : row*2*cw+2*cw]
 		b := cb[row*dst.CStride : row*dst.CStride+cw]
 		r := cr[row*dst.CStride : row*dst.CStride+cw]
-		for i := range b {
+		// Four pairs (8 bytes) per 64-bit load.
+		i := 0
+		for ; i+4 <= cw; i += 4 {
+			q := binary.LittleEndian.Uint64(s[2*i : 2*i+8])
+			binary.LittleEndian.PutUint32(b[i:i+4], uint32(q&0xFF|q>>8&0xFF00|q>>16&0xFF0000|q>>24&0xFF000000))
+			q >>= 8
+			binary.LittleEndian.PutUint32(r[i:i+4], uint32(q&0xFF|q>>8&0xFF00|q>>16&0xFF0000|q>>24&0xFF000000))
+		}
+		for ; i < cw; i++ {
 			b[i] = s[2*i]
 			r[i] = s[2*i+1]
 		}
