@@ -1,13 +1,23 @@
 package main
 
 import (
+	"log"
+
 	"github.com/tally-app/tally/capture"
+	"github.com/tally-app/tally/capture/mic"
 	"github.com/tally-app/tally/capture/synthetic"
 )
 
 // defaultBackends returns the backends the app uses, in order of
-// preference. The synthetic devices come last, so real ones are the default
-// where they exist; with no hardware the synthetic ones are.
+// preference: real devices first, so the system's default camera and
+// microphone are the app's default where they exist; with no hardware the
+// synthetic devices are. The MediaDevices made over them closes them.
 func defaultBackends() []capture.Backend {
-	return []capture.Backend{synthetic.New()}
+	var bs []capture.Backend
+	if m, err := mic.New(); err != nil {
+		log.Printf("microphones unavailable: %v", err)
+	} else {
+		bs = append(bs, m)
+	}
+	return append(bs, synthetic.New())
 }

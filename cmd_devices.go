@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -105,6 +106,13 @@ func modeLines(d capture.DeviceDescriptor) []string {
 		}
 		return x.b - y.b
 	})
+	for _, v := range vals {
+		slices.SortFunc(v, func(x, y string) int {
+			a, _ := strconv.ParseFloat(x, 64)
+			b, _ := strconv.ParseFloat(y, 64)
+			return cmp.Compare(a, b)
+		})
+	}
 	var out []string
 	for _, k := range keys {
 		f := k.format

@@ -181,6 +181,15 @@ func (md *MediaDevices) Devices(ctx context.Context) ([]DeviceDescriptor, error)
 	if len(all) == 0 && len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	// Each backend flags its own default; the app's default of a kind is
+	// the first backend's.
+	seen := map[string]bool{}
+	for i := range all {
+		if all[i].Default {
+			all[i].Default = !seen[all[i].Kind]
+			seen[all[i].Kind] = true
+		}
+	}
 	return all, nil
 }
 
