@@ -540,7 +540,13 @@ func convertX(dst, src []byte, order pixelOrder) {
 		}
 		return
 	}
-	for i := 0; i < n; i += 4 {
+	// Two pixels per 64-bit load: swap bytes 0 and 2 of each, set alpha.
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		v := binary.LittleEndian.Uint64(src[i : i+8])
+		binary.LittleEndian.PutUint64(dst[i:i+8], v>>16&0x000000ff000000ff|v&0x0000ff000000ff00|(v&0x000000ff000000ff)<<16|0xff000000ff000000)
+	}
+	for ; i < n; i += 4 {
 		v := binary.LittleEndian.Uint32(src[i : i+4])
 		binary.LittleEndian.PutUint32(dst[i:i+4], v>>16&0xff|v&0xff00|(v&0xff)<<16|0xff000000)
 	}
