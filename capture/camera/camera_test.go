@@ -158,6 +158,9 @@ func TestDevicesFromFakeList(t *testing.T) {
 	if _, err := b.Devices(ctx); !errors.Is(err, capture.ErrAbort) {
 		t.Errorf("Devices with a cancelled context: %v", err)
 	}
+	if b.OpenCount() != 0 {
+		t.Error("listing left a device open")
+	}
 }
 
 func TestOpenNonexistent(t *testing.T) {
@@ -498,7 +501,12 @@ func TestVanishDirect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
+	defer func() {
+		d.Close()
+		if b.OpenCount() != 0 || fs.anyOpen() {
+			t.Error("device left open")
+		}
+	}()
 	errc := make(chan error)
 	go func() {
 		_, err := d.(capture.VideoDevice).ReadVideo(context.Background())

@@ -333,7 +333,7 @@ func TestCloseWakesWaitingRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer dev.Close()
+	defer dev.Close() // on failure; Close twice is safe
 	vd = dev.(capture.VideoDevice)
 	if _, err := vd.ReadVideo(context.Background()); err != nil {
 		t.Fatal(err)
@@ -342,6 +342,10 @@ func TestCloseWakesWaitingRead(t *testing.T) {
 	defer cancel()
 	if _, err := vd.ReadVideo(ctx); !errors.Is(err, capture.ErrAbort) {
 		t.Errorf("read with an ending context: %v", err)
+	}
+	dev.Close()
+	if b.OpenCount() != 0 {
+		t.Error("screen left open")
 	}
 }
 
@@ -411,6 +415,10 @@ func TestDisplayGoesAway(t *testing.T) {
 	}
 	if devs, err := b.Devices(context.Background()); err != nil || len(devs) != 0 {
 		t.Errorf("Devices after the display went away: %v, %v", devs, err)
+	}
+	dev.Close()
+	if b.OpenCount() != 0 {
+		t.Error("screen left open")
 	}
 }
 
