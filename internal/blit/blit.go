@@ -103,6 +103,8 @@ type Scaler struct {
 	ys []int32
 	// crow holds one converted chroma row (YCbCr only).
 	crow []chroma
+	// row holds one converted source row (scaled YCbCr with SIMD).
+	row []byte
 }
 
 // black is an opaque black pixel in either Order.
@@ -367,6 +369,10 @@ func (s *Scaler) drawYCbCr(dst []byte, stride int, drawn image.Rectangle, rs, bs
 		drawYCbCrPairsSIMD(dst, stride, drawn, rs == 0, s.ys, p, vdiv)
 		return
 	}
+	if hdiv == 2 && p.Rect.Min.X%2 == 0 && haveSIMD {
+		s.drawYCbCrScaledSIMD(dst, stride, drawn, rs == 0, p, vdiv)
+		return
+	}
 	// Chroma columns used: they are non-decreasing.
 	c0, c1 := int(s.xy[0].c), int(s.xy[len(s.xy)-1].c)+1
 	s.crow = growChroma(s.crow, c1)
@@ -477,6 +483,46 @@ func drawYCbCrPairsSIMD(dst []byte, stride int, drawn image.Rectangle, rgba bool
 		cb, cr := p.Cb[co:co+(w+1)/2], p.Cr[co:co+(w+1)/2]
 		n := yuvPairsSIMD(d, yrow, cb, cr, rgba)
 		yuvPairsTail(d[n*4:], yrow[n:], cb[n/2:], cr[n/2:], rgba)
+	}
+}
+
+// drawYCbCrScaledSIMD scales 2:1 horizontally subsampled YCbCr: each
+// source row needed is converted whole with the assembly row converter
+// into s.row, then sampled; an output row that repeats the previous
+// one's source row (upscaling) is copied. The result is the same as
+// converting each sampled pixel.
+func (s *Scaler) drawYCbCrScaledSIMD(dst []byte, stride int, drawn image.Rectangle, rgba bool, p *image.YCbCr, vdiv int) {
+	w := p.Rect.Dx()
+	if cap(s.row) < 4*w {
+		s.row = make([]byte, 4*w)
+	}
+	row := s.row[:4*w]
+	minY := p.Rect.Min.Y
+	lastSy := int32(-1)
+	var prev []byte
+	for j, sy := range s.ys {
+		d := dstRow(dst, stride, drawn, j)
+		if sy == lastSy {
+			copy(d, prev)
+			continue
+		}
+		yo := (int(sy) - minY) * p.YStride
+		co := (int(sy)/vdiv - minY/vdiv) * p.CStride
+		yrow := p.Y[yo : yo+w]
+		cb, cr := p.Cb[co:co+(w+1)/2], p.Cr[co:co+(w+1)/2]
+		n := yuvPairsSIMD(row, yrow, cb, cr, rgba)
+		yuvPairsTail(row[n*4:], yrow[n:], cb[n/2:], cr[n/2:], rgba)
+		gather(d, row, s.xs)
+		lastSy, prev = sy, d
+	}
+}
+
+// gather copies the 4-byte pixels of row at columns xs into d.
+func gather(d, row []byte, xs []int32) {
+	for len(d) >= 4 && len(xs) > 0 {
+		o := 4 * int(xs[0])
+		binary.LittleEndian.PutUint32(d, binary.LittleEndian.Uint32(row[o:o+4]))
+		d, xs = d[4:], xs[1:]
 	}
 }
 

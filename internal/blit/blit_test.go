@@ -534,19 +534,22 @@ func TestSIMDMatchesGo(t *testing.T) {
 		full := randomYCbCr(rng, image.Rect(0, 0, w+4, 9), image.YCbCrSubsampleRatio420)
 		src := subImage(full, image.Rect(2, 1, w+2, 9))
 		for _, order := range []Order{RGBA, BGRX} {
-			var s Scaler
-			a := make([]byte, w*8*4)
-			b := make([]byte, w*8*4)
-			if _, err := s.Draw(a, w*4, w, 8, order, src); err != nil {
-				t.Fatal(err)
+			// Unscaled, upscaled and downscaled.
+			for _, ds := range []image.Point{{w, 8}, {2*w + 1, 17}, {w/2 + 1, 5}} {
+				var s Scaler
+				a := make([]byte, ds.X*ds.Y*4)
+				b := make([]byte, ds.X*ds.Y*4)
+				if _, err := s.Draw(a, ds.X*4, ds.X, ds.Y, order, src); err != nil {
+					t.Fatal(err)
+				}
+				haveSIMD = false
+				_, err := s.Draw(b, ds.X*4, ds.X, ds.Y, order, src)
+				haveSIMD = true
+				if err != nil {
+					t.Fatal(err)
+				}
+				compare(t, a, b, ds.X, fmt.Sprintf("SIMD vs Go, width %d → %v %v", w, ds, order))
 			}
-			haveSIMD = false
-			_, err := s.Draw(b, w*4, w, 8, order, src)
-			haveSIMD = true
-			if err != nil {
-				t.Fatal(err)
-			}
-			compare(t, a, b, w, fmt.Sprintf("SIMD vs Go, width %d %v", w, order))
 		}
 		rgba := subImage(randomRGBA(rng, image.Rect(0, 0, w+4, 9), false), image.Rect(3, 1, w+3, 9))
 		for _, order := range []Order{RGBA, BGRX} {

@@ -64,3 +64,4 @@ func rgbaRowSIMD(d, s []byte, swap bool) int {
 	rgbaRowAVX2(&d[0], &s[0], n, mask)
 	return n
 }
+

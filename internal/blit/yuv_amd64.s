@@ -116,3 +116,4 @@ rloop:
 rdone:
 	VZEROUPPER
 	RET
+
