@@ -64,4 +64,3 @@ func rgbaRowSIMD(d, s []byte, swap bool) int {
 	rgbaRowAVX2(&d[0], &s[0], n, mask)
 	return n
 }
-
