@@ -11,7 +11,9 @@
 // 4:2:2 and 4:4:4 from cameras), *image.RGBA, *image.NRGBA and *image.Gray.
 // Any other image.Image takes a slow path through At (an interface call and
 // a color conversion per destination pixel, about 20× slower) that gives the
-// same result.
+// same result. On amd64 with AVX2, 4:2:0/4:2:2 rows (scaled or not) and
+// unscaled RGBA rows are converted with assembly, bit-exact with the Go
+// loops; elsewhere the Go loops run.
 //
 // Output pixels are the source composited over black and opaque (alpha or
 // X byte 255). YCbCr is converted exactly as image/color.YCbCrToRGB does
