@@ -200,8 +200,9 @@ func (s *Sink) SetBounds(x, y, w, h int) error {
 	if x < -32768 || x > 32767 || y < -32768 || y > 32767 {
 		return fmt.Errorf("x11sink: position (%d,%d) outside X's 16-bit range", x, y)
 	}
+	changed := x != s.x || y != s.y || w != s.w || h != s.h
 	s.x, s.y, s.w, s.h = x, y, w, h
-	if w > 0 && h > 0 {
+	if changed && w > 0 && h > 0 { // layouts repeat bounds often: send only changes
 		xproto.ConfigureWindow(s.conn, s.win,
 			xproto.ConfigWindowX|xproto.ConfigWindowY|xproto.ConfigWindowWidth|xproto.ConfigWindowHeight,
 			[]uint32{uint32(int32(x)), uint32(int32(y)), uint32(w), uint32(h)})
