@@ -4,7 +4,9 @@ import (
 	"log"
 
 	"github.com/tally-app/tally/capture"
+	"github.com/tally-app/tally/capture/camera"
 	"github.com/tally-app/tally/capture/mic"
+	"github.com/tally-app/tally/capture/screen"
 	"github.com/tally-app/tally/capture/synthetic"
 )
 
@@ -13,7 +15,7 @@ import (
 // microphone are the app's default where they exist; with no hardware the
 // synthetic devices are. The MediaDevices made over them closes them.
 func defaultBackends() []capture.Backend {
-	var bs []capture.Backend
+	bs := []capture.Backend{camera.New(), screen.New()}
 	if m, err := mic.New(); err != nil {
 		log.Printf("microphones unavailable: %v", err)
 	} else {

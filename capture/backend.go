@@ -35,20 +35,20 @@ type DeviceChangeNotifier interface {
 
 // DeviceDescriptor describes a device of a backend.
 type DeviceDescriptor struct {
-	DeviceID string
-	Kind     string // KindAudioInput, KindVideoInput or KindDisplay
-	Label    string
-	GroupID  string
-	Default  bool // the system's default device of its kind
+	DeviceID string `json:"deviceId"`
+	Kind     string `json:"kind"` // KindAudioInput, KindVideoInput or KindDisplay
+	Label    string `json:"label"`
+	GroupID  string `json:"groupId"`
+	Default  bool   `json:"default"` // the system's default device of its kind
 	// Path is the device's node or address where it has one ("/dev/video0",
 	// a PulseAudio source name, an X11 display); informative.
-	Path string
+	Path string `json:"path,omitempty"`
 	// Modes lists each combination of settings the device can deliver
 	// natively. Constraint selection chooses among them.
-	Modes []MediaTrackSettings
+	Modes []MediaTrackSettings `json:"modes"`
 	// Capabilities is the range of each setting over Modes, plus the
 	// device's fixed properties.
-	Capabilities MediaTrackCapabilities
+	Capabilities MediaTrackCapabilities `json:"capabilities"`
 }
 
 // Device is an open device, delivering frames until it is closed or fails.

@@ -202,7 +202,10 @@ func deviceID(display string, screen int) string {
 func describe(display string, s screenInfo) capture.DeviceDescriptor {
 	id := deviceID(display, s.num)
 	modes := make([]capture.MediaTrackSettings, 0, len(FrameRates))
-	for _, fps := range FrameRates {
+	// The default rate first: selection breaks ties by order, so a request
+	// with no frame rate gets DefaultFrameRate.
+	rates := append([]float64{DefaultFrameRate}, slices.DeleteFunc(slices.Clone(FrameRates), func(r float64) bool { return r == DefaultFrameRate })...)
+	for _, fps := range rates {
 		modes = append(modes, capture.MediaTrackSettings{
 			DeviceID:       id,
 			Width:          s.w,
@@ -217,6 +220,7 @@ func describe(display string, s screenInfo) capture.DeviceDescriptor {
 	return capture.DeviceDescriptor{
 		DeviceID: id,
 		Kind:     capture.KindDisplay,
+		Default:  s.num == 0,
 		Label:    fmt.Sprintf("Screen %d of %s (%dx%d)", s.num, display, s.w, s.h),
 		Path:     fmt.Sprintf("%s.%d", display, s.num),
 		Modes:    modes,
