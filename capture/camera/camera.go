@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/tally-app/tally/capture"
+	"github.com/tally-app/tally/holders"
 )
 
 // IDPrefix starts every device id of this backend.
@@ -190,13 +191,24 @@ func openError(err error, cam CameraInfo, deviceID string) error {
 	if errors.As(err, &dom) {
 		return capture.NewError(dom, err, "opening camera %q (%s)", cam.Label, deviceID)
 	}
+	// Who else holds the node answers the user's first question about a
+	// busy camera ("camera /dev/video0 is in use by obs (pid 4242)").
+	who := ""
+	if cam.Path != "" {
+		who = holders.DescribeBusy(cam.Path)
+	}
 	switch {
+	case errors.Is(err, syscall.EBUSY) && who != "":
+		return capture.NewError(capture.ErrNotReadable, err, "camera %s (%q) is %s", cam.Path, cam.Label, who)
 	case errors.Is(err, syscall.EBUSY):
 		return capture.NewError(capture.ErrNotReadable, err, "camera %q (%s) is busy: another program is using it", cam.Label, deviceID)
 	case errors.Is(err, syscall.ENOENT), errors.Is(err, syscall.ENODEV), errors.Is(err, syscall.ENXIO):
 		return capture.NewError(capture.ErrNotFound, err, "camera %q (%s) is gone", cam.Label, deviceID)
 	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
 		return capture.NewError(capture.ErrNotAllowed, err, "no permission to open camera %q (%s) at %s", cam.Label, deviceID, cam.Path)
+	}
+	if who != "" {
+		return capture.NewError(capture.ErrNotReadable, err, "opening camera %q (%s), which is %s", cam.Label, deviceID, who)
 	}
 	return capture.NewError(capture.ErrNotReadable, err, "opening camera %q (%s)", cam.Label, deviceID)
 }
