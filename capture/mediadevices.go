@@ -15,6 +15,18 @@
 // and fires no "ended" event; a source that ends by itself (unplugged,
 // failed) ends each of its live tracks, which fire "ended" once.
 //
+// # Leaked tracks
+//
+// A live track the program drops without calling Stop would keep its device
+// open forever, as a forgotten track keeps a browser's camera light on.
+// MediaDevices watches for that: when a live track's *MediaStreamTrack
+// becomes unreachable (runtime.AddCleanup), it counts it in the source's
+// SourceInfo.LeakedTracks and in Leaks, reports it to OnLeak callbacks, and
+// — under the default LeakStop policy — stops it so its source can close.
+// SetLeakPolicy(LeakReport) only reports. Readers keep their track
+// reachable, and so do callbacks registered on a track that refer to the
+// track itself: such a track is in use, not leaked.
+//
 // # Concurrency
 //
 // Every method is safe for concurrent use. Each source has one capture
