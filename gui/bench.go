@@ -1,0 +1,178 @@
+package gui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/tally-app/tally/capture"
+)
+
+// BenchOptions configure RunBench.
+type BenchOptions struct {
+	Duration      time.Duration // measured time, after Warmup
+	Warmup        time.Duration // time after the first frame, not measured
+	Width, Height int
+	FPS           float64
+	VideoSink     string // resolved, as for Options
+	Logger        *log.Logger
+}
+
+// BenchResult is what RunBench measured over Options.Duration.
+type BenchResult struct {
+	Sink       string
+	Seconds    float64 // wall time measured
+	Captured   uint64  // frames the source read from the device
+	Shown      uint64  // frames the view handed to the screen
+	Dropped    uint64  // frames the view skipped (latest wins)
+	CPUSeconds float64 // user+system time of the whole process
+}
+
+// CPUPercent is the CPU time in percent of one core.
+func (r BenchResult) CPUPercent() float64 {
+	if r.Seconds <= 0 {
+		return 0
+	}
+	return 100 * r.CPUSeconds / r.Seconds
+}
+
+func (r BenchResult) String() string {
+	return fmt.Sprintf("sink %s: %.1f s, frames captured %d, shown %d (%.1f%%), dropped %d, CPU %.2f s = %.1f%% of one core",
+		r.Sink, r.Seconds, r.Captured, r.Shown, 100*float64(r.Shown)/float64(max(r.Captured, 1)), r.Dropped, r.CPUSeconds, r.CPUPercent())
+}
+
+// RunBench opens a window with one preview of the default (synthetic)
+// camera at the given mode, runs the app until the measurement is done,
+// and returns what it measured. It must be called on the main goroutine,
+// as fyne.App.Run.
+func RunBench(a fyne.App, md *capture.MediaDevices, o BenchOptions) (BenchResult, error) {
+	if o.Logger == nil {
+		o.Logger = log.Default()
+	}
+	if o.VideoSink == "" {
+		o.VideoSink = SinkGL
+	}
+	if o.Width <= 0 || o.Height <= 0 || o.FPS <= 0 || o.Duration <= 0 {
+		return BenchResult{}, fmt.Errorf("bench: need a positive size, rate and duration, got %dx%d @ %g for %v", o.Width, o.Height, o.FPS, o.Duration)
+	}
+	w := a.NewWindow(fmt.Sprintf("Tally bench %dx%d @ %g", o.Width, o.Height, o.FPS))
+	view := NewVideoView()
+	if o.VideoSink == SinkX11 {
+		view.sink = newX11View(w, o.Logger.Printf)
+	}
+	w.SetContent(view)
+	w.SetPadded(false)
+	w.Resize(fyne.NewSize(float32(o.Width), float32(o.Height)))
+
+	var res BenchResult
+	var runErr error
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer fyne.Do(a.Quit)
+		res, runErr = bench(ctx, md, view, o)
+	}()
+	w.SetOnClosed(func() {
+		cancel()
+		view.Destroy()
+	})
+	w.ShowAndRun()
+	cancel()
+	<-done
+	return res, runErr
+}
+
+func bench(ctx context.Context, md *capture.MediaDevices, view *VideoView, o BenchOptions) (BenchResult, error) {
+	w, h, fps := o.Width, o.Height, o.FPS
+	c := capture.MediaTrackConstraints{}
+	c.Width = &capture.ConstrainULong{Exact: &w}
+	c.Height = &capture.ConstrainULong{Exact: &h}
+	c.FrameRate = &capture.ConstrainDouble{Exact: &fps}
+	s, err := md.GetUserMedia(ctx, capture.MediaStreamConstraints{Video: &c})
+	if err != nil {
+		return BenchResult{}, fmt.Errorf("bench: getUserMedia %dx%d @ %g: %w", w, h, fps, err)
+	}
+	track := s.GetVideoTracks()[0]
+	defer track.Stop()
+	doWait(ctx, func() { view.SetSrcObject(s) })
+	defer fyne.Do(func() { view.SetSrcObject(nil) })
+
+	type snap struct {
+		at       time.Time
+		cpu      float64
+		captured uint64
+		view     VideoStats
+	}
+	take := func() snap {
+		var sn snap
+		doWait(ctx, func() {
+			if view.sink != nil {
+				view.sink.follow(view) // keep the X11 window over the view
+			}
+			sn.view = view.Stats()
+		})
+		for _, si := range md.Sources() {
+			if si.ID == track.SourceID() {
+				sn.captured = si.FramesCaptured
+			}
+		}
+		sn.at, sn.cpu = time.Now(), cpuSeconds()
+		return sn
+	}
+	wait := func(d time.Duration) error {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return nil
+		case <-ctx.Done():
+			return errors.New("bench: window closed before the end")
+		}
+	}
+	// The first frame, then the warm-up.
+	deadline := time.Now().Add(10 * time.Second)
+	for take().view.Shown == 0 {
+		if time.Now().After(deadline) {
+			return BenchResult{}, errors.New("bench: no frame shown within 10 s")
+		}
+		if err := wait(50 * time.Millisecond); err != nil {
+			return BenchResult{}, err
+		}
+	}
+	if err := wait(o.Warmup); err != nil {
+		return BenchResult{}, err
+	}
+	a := take()
+	if err := wait(o.Duration); err != nil {
+		return BenchResult{}, err
+	}
+	b := take()
+	return BenchResult{
+		Sink:       o.VideoSink,
+		Seconds:    b.at.Sub(a.at).Seconds(),
+		Captured:   b.captured - a.captured,
+		Shown:      b.view.Shown - a.view.Shown,
+		Dropped:    b.view.Dropped - a.view.Dropped,
+		CPUSeconds: b.cpu - a.cpu,
+	}, nil
+}
+
+// doWait runs f on the UI goroutine and waits for it, or for ctx: once the
+// window is closed the UI loop may never run f.
+func doWait(ctx context.Context, f func()) {
+	done := make(chan struct{})
+	fyne.Do(func() {
+		f()
+		close(done)
+	})
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}

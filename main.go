@@ -1,0 +1,159 @@
+// Tally previews and controls capture devices on the W3C Media Capture and
+// Streams model: which devices are open, how many tracks hold each one, and
+// that a device really closes when its last track stops.
+//
+//	tally [--video-sink auto|x11|gl] [--demo]     the window
+//	tally bench-preview --seconds N --size WxH --fps F [--video-sink ...]
+//	tally devices                                 every device with its modes
+//	tally holders [--json]                        who holds each device
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"github.com/tally-app/tally/assets"
+	"github.com/tally-app/tally/capture"
+	"github.com/tally-app/tally/gui"
+)
+
+const appID = "io.github.tally_app.tally"
+
+// verbs are the subcommands; "" is the window. Adding one is one line.
+var verbs = map[string]func(args []string) error{
+	"":              runGUI,
+	"bench-preview": runBenchPreview,
+	"devices":       runDevices,
+	"holders":       runHolders,
+}
+
+func main() {
+	verb, args := "", os.Args[1:]
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		verb, args = args[0], args[1:]
+	}
+	run, ok := verbs[verb]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "tally: unknown command %q (commands: %s)\n", verb, strings.Join(verbNames(), ", "))
+		os.Exit(2)
+	}
+	if err := run(args); err != nil {
+		fmt.Fprintln(os.Stderr, "tally:", err)
+		os.Exit(1)
+	}
+}
+
+func verbNames() []string {
+	var names []string
+	for v := range verbs {
+		if v != "" {
+			names = append(names, v)
+		}
+	}
+	return names
+}
+
+// sinkFlag adds --video-sink, defaulting to $TALLY_VIDEO_SINK or auto.
+func sinkFlag(fs *flag.FlagSet) *string {
+	def := os.Getenv("TALLY_VIDEO_SINK")
+	if def == "" {
+		def = gui.SinkAuto
+	}
+	return fs.String("video-sink", def, "how previews reach the screen: auto, x11 (MIT-SHM child window) or gl (Fyne canvas); env TALLY_VIDEO_SINK")
+}
+
+func chooseSink(pref string) (string, string, error) {
+	sink, reason, err := gui.ChooseSink(pref)
+	if err != nil {
+		return "", "", err
+	}
+	log.Printf("video sink: %s (%s)", sink, reason)
+	return sink, reason, nil
+}
+
+func runGUI(args []string) error {
+	fs := flag.NewFlagSet("tally", flag.ContinueOnError)
+	sinkPref := sinkFlag(fs)
+	demo := fs.Bool("demo", false, "open the default camera twice and clone a track: one shared source, three tracks")
+	noOpen := fs.Bool("no-open", false, "start without opening the default camera and microphone")
+	quitAfter := fs.Duration("quit-after", 0, "close the window after this long (for smoke tests)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	sink, reason, err := chooseSink(*sinkPref)
+	if err != nil {
+		return err
+	}
+	md := capture.NewMediaDevices(defaultBackends()...)
+	defer md.Close()
+
+	a := app.NewWithID(appID)
+	a.SetIcon(assets.Icon)
+	w := a.NewWindow("Tally")
+	u := gui.Create(a, w, md, gui.Options{VideoSink: sink, SinkReason: reason, OpenDefault: !*noOpen && !*demo, Demo: *demo})
+	w.SetContent(u.Content())
+	w.SetOnClosed(u.Close)
+	w.Resize(fyne.NewSize(1280, 800))
+	if *quitAfter > 0 {
+		time.AfterFunc(*quitAfter, func() { fyne.Do(w.Close) })
+	}
+	w.ShowAndRun()
+	return nil
+}
+
+func runBenchPreview(args []string) error {
+	fs := flag.NewFlagSet("tally bench-preview", flag.ContinueOnError)
+	seconds := fs.Float64("seconds", 10, "seconds to measure")
+	warmup := fs.Float64("warmup", 2, "seconds after the first frame before measuring")
+	size := fs.String("size", "1280x720", "frame size WxH")
+	fps := fs.Float64("fps", 30, "frame rate")
+	sinkPref := sinkFlag(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	w, h, err := parseSize(*size)
+	if err != nil {
+		return err
+	}
+	sink, _, err := chooseSink(*sinkPref)
+	if err != nil {
+		return err
+	}
+	md := capture.NewMediaDevices(defaultBackends()...)
+	defer md.Close()
+	a := app.NewWithID(appID)
+	res, err := gui.RunBench(a, md, gui.BenchOptions{
+		Duration:  time.Duration(*seconds * float64(time.Second)),
+		Warmup:    time.Duration(*warmup * float64(time.Second)),
+		Width:     w,
+		Height:    h,
+		FPS:       *fps,
+		VideoSink: sink,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("size %dx%d @ %g fps, %s\n", w, h, *fps, res)
+	fmt.Printf("frames captured: %d\nframes shown: %d\nframes dropped: %d\ncpu seconds: %.3f\ncpu percent of one core: %.1f\n",
+		res.Captured, res.Shown, res.Dropped, res.CPUSeconds, res.CPUPercent())
+	return nil
+}
+
+// parseSize parses "1280x720".
+func parseSize(s string) (int, int, error) {
+	ws, hs, ok := strings.Cut(strings.ToLower(s), "x")
+	w, err1 := strconv.Atoi(ws)
+	h, err2 := strconv.Atoi(hs)
+	if !ok || err1 != nil || err2 != nil || w <= 0 || h <= 0 {
+		return 0, 0, fmt.Errorf("--size %q: want WIDTHxHEIGHT, e.g. 1280x720", s)
+	}
+	return w, h, nil
+}
