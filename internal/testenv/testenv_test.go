@@ -253,3 +253,28 @@ func TestXvfbDisplayTakenIsReportedAsInUse(t *testing.T) {
 		t.Errorf("failed Xvfb left its lock file (stat: %v)", err)
 	}
 }
+
+func TestArtifact(t *testing.T) {
+	t.Run("kept/in dir", func(t *testing.T) {
+		dir := t.TempDir()
+		t.Setenv("TALLY_ARTIFACTS", filepath.Join(dir, "out"))
+		got := Artifact(t, "shot.png")
+		want := filepath.Join(dir, "out", "TestArtifact-kept-in_dir-shot.png")
+		if got != want {
+			t.Errorf("Artifact = %q, want %q", got, want)
+		}
+		if err := os.WriteFile(got, nil, 0o644); err != nil {
+			t.Errorf("artifact dir not created: %v", err)
+		}
+	})
+	t.Run("unset", func(t *testing.T) {
+		t.Setenv("TALLY_ARTIFACTS", "")
+		got := Artifact(t, "shot.png")
+		if filepath.Base(got) != "TestArtifact-unset-shot.png" {
+			t.Errorf("Artifact = %q, want a file named TestArtifact-unset-shot.png", got)
+		}
+		if err := os.WriteFile(got, nil, 0o644); err != nil {
+			t.Errorf("artifact dir not usable: %v", err)
+		}
+	})
+}
