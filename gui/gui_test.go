@@ -508,10 +508,10 @@ func TestPickerOpensChosenMode(t *testing.T) {
 	f.q.until(t, "the microphone's meter starts", func() bool { return len(f.u.meters.meters) == 1 })
 }
 
-func TestDemoOpensSharedSource(t *testing.T) {
+func TestDemoOpensSharedSourceAndStopsScreen(t *testing.T) {
 	f := newFixture(t, Options{Demo: true})
-	f.q.until(t, "three previews", func() bool { return len(f.u.previews.cards) == 3 })
-	for _, c := range f.u.previews.cards {
+	f.q.until(t, "four previews", func() bool { return len(f.u.previews.cards) == 4 })
+	for _, c := range f.u.previews.cards[:3] {
 		f.waitShown(c.view, 1)
 	}
 	if n := f.b.OpenCount(f.cameraID()); n != 1 {
@@ -526,6 +526,11 @@ func TestDemoOpensSharedSource(t *testing.T) {
 	}
 	if camRow == nil || camRow.count.Text != "3" {
 		t.Errorf("demo's camera source row: %+v, want 3 tracks", camRow)
+	}
+	screen := f.u.previews.cards[3]
+	f.q.until(t, "the demo stops the screen", func() bool { return screen.view.SrcObject() == nil })
+	if !f.u.events.contains("preview 4: stopped every track") {
+		t.Error("the screen's stop is not logged")
 	}
 }
 

@@ -270,7 +270,15 @@ func (v *VideoView) present() {
 	}
 	v.image.Image = buf
 	v.image.Show()
-	v.image.Refresh()
+	// Through the view's canvas, not v.image.Refresh: that finds the canvas
+	// by a cache filled only for objects painted before, and an image
+	// hidden until its first frame is not, so the window would never
+	// repaint it.
+	if c := fyne.CurrentApp().Driver().CanvasForObject(v); c != nil {
+		c.Refresh(v.image)
+	} else {
+		v.image.Refresh()
+	}
 	v.shown.Add(1)
 }
 
