@@ -154,9 +154,9 @@ func (u *UI) buildUI() fyne.CanvasObject {
 
 	left := container.NewVSplit(
 		u.previews.content,
-		card("Tracks", "every track the app holds", u.tracks.content),
+		card("Tracks", "every track the app holds", u.tracks.content, u.tracks.actions...),
 	)
-	left.Offset = 0.55
+	left.Offset = 0.53
 	// The meters take the height they need; sources and events share the
 	// rest, sources first: the tally lights are the point of the app.
 	right := container.NewVSplit(
@@ -164,21 +164,29 @@ func (u *UI) buildUI() fyne.CanvasObject {
 		container.NewBorder(card("Audio", "level per live audio track", u.meters.content), nil, nil, nil,
 			card("Events", "", u.events.content)),
 	)
-	right.Offset = 0.45
+	right.Offset = 0.42
 	main := container.NewHSplit(left, right)
 	main.Offset = 0.6
 	return container.NewBorder(container.NewPadded(bar), nil, nil, nil, main)
 }
 
-// card is a titled panel.
-func card(title, subtitle string, content fyne.CanvasObject) fyne.CanvasObject {
+// card is a titled panel; actions, if any, sit at the right of its title.
+func card(title, subtitle string, content fyne.CanvasObject, actions ...fyne.CanvasObject) fyne.CanvasObject {
 	t := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	head := fyne.CanvasObject(t)
+	var sub fyne.CanvasObject
 	if subtitle != "" {
 		s := widget.NewLabel(subtitle)
 		s.Importance = widget.LowImportance
 		s.Truncation = fyne.TextTruncateEllipsis
-		head = container.NewBorder(nil, nil, t, nil, s)
+		sub = s
+	}
+	var right fyne.CanvasObject
+	if len(actions) > 0 {
+		right = container.NewHBox(actions...)
+	}
+	head := container.NewBorder(nil, nil, t, right)
+	if sub != nil {
+		head.Add(sub)
 	}
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameHeaderBackground))
 	bg.CornerRadius = theme.InputRadiusSize()

@@ -28,8 +28,8 @@ type previewCard struct {
 	title    string
 	view     *VideoView
 	label    *widget.Label
-	settings *widget.Label
-	stats    *widget.Label
+	settings *canvas.Text
+	stats    *canvas.Text
 	stop     *widget.Button
 	clone    *widget.Button
 	object   fyne.CanvasObject
@@ -53,15 +53,15 @@ func (p *previewsPanel) add(title string, s *capture.MediaStream) *previewCard {
 	}
 	c.label = widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	c.label.Truncation = fyne.TextTruncateEllipsis
-	c.settings = widget.NewLabel("")
-	c.settings.Truncation = fyne.TextTruncateEllipsis
-	c.stats = widget.NewLabel("")
-	c.stats.Importance = widget.LowImportance
+	c.settings = canvas.NewText("", theme.Color(theme.ColorNameForeground))
+	c.settings.TextSize = theme.CaptionTextSize()
+	c.stats = canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder))
+	c.stats.TextSize = theme.CaptionTextSize()
 	c.stop = &widget.Button{Text: "Stop", Icon: theme.MediaStopIcon(), Importance: widget.DangerImportance, OnTapped: c.onStop}
 	c.clone = &widget.Button{Text: "Clone", Icon: theme.ContentCopyIcon(), OnTapped: c.onClone}
 	remove := &widget.Button{Icon: theme.WindowCloseIcon(), Importance: widget.LowImportance, OnTapped: c.onRemove}
 	head := container.NewBorder(nil, nil, nil, container.NewHBox(c.clone, c.stop, remove), c.label)
-	foot := container.NewBorder(nil, nil, nil, c.stats, c.settings)
+	foot := container.NewPadded(container.NewBorder(nil, nil, nil, c.stats, c.settings))
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameHeaderBackground))
 	bg.CornerRadius = theme.InputRadiusSize()
 	c.object = container.NewStack(bg, container.NewPadded(container.NewBorder(head, foot, nil, nil, c.view)))
@@ -134,7 +134,7 @@ func (c *previewCard) update() {
 	t := c.videoTrack()
 	live := t != nil && t.ReadyState() == capture.StateLive
 	if live {
-		c.settings.SetText(t.Label() + " · " + formatSettings(t.Kind(), t.GetSettings()))
+		setText(c.settings, t.Label()+" · "+formatSettings(t.Kind(), t.GetSettings()))
 		c.stop.Enable()
 		c.clone.Enable()
 	} else {
@@ -142,7 +142,7 @@ func (c *previewCard) update() {
 		if t != nil {
 			text = "track ended"
 		}
-		c.settings.SetText(text)
+		setText(c.settings, text)
 		c.stop.Disable()
 		c.clone.Disable()
 		if c.view.SrcObject() != nil && t != nil {
@@ -151,8 +151,20 @@ func (c *previewCard) update() {
 			c.view.SetPlaceholder("No video")
 		}
 	}
+	c.updateStats()
+}
+
+func (c *previewCard) updateStats() {
 	st := c.view.Stats()
-	c.stats.SetText(fmt.Sprintf("shown %d · dropped %d", st.Shown, st.Dropped))
+	setText(c.stats, fmt.Sprintf("shown %d · dropped %d", st.Shown, st.Dropped))
+}
+
+// setText changes a canvas text, refreshing it only when it changed.
+func setText(t *canvas.Text, s string) {
+	if t.Text != s {
+		t.Text = s
+		t.Refresh()
+	}
 }
 
 func (p *previewsPanel) refresh() {
@@ -163,8 +175,7 @@ func (p *previewsPanel) refresh() {
 
 func (p *previewsPanel) tick() {
 	for _, c := range p.cards {
-		st := c.view.Stats()
-		c.stats.SetText(fmt.Sprintf("shown %d · dropped %d", st.Shown, st.Dropped))
+		c.updateStats()
 		if c.view.sink != nil {
 			c.view.sink.follow(c.view)
 		}

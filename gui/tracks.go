@@ -28,6 +28,7 @@ type tracksPanel struct {
 	box     *fyne.Container
 	count   *widget.Label
 	content fyne.CanvasObject
+	actions []fyne.CanvasObject // for the card's title line
 }
 
 // trackRow is one track's row.
@@ -50,7 +51,8 @@ func newTracksPanel(u *UI) *tracksPanel {
 	p.count = widget.NewLabel("")
 	p.count.Importance = widget.LowImportance
 	clearEnded := &widget.Button{Text: "Clear ended", Icon: theme.ContentClearIcon(), Importance: widget.LowImportance, OnTapped: u.forgetEnded}
-	p.content = container.NewBorder(nil, container.NewBorder(nil, nil, p.count, clearEnded), nil, nil, container.NewVScroll(p.box))
+	p.actions = []fyne.CanvasObject{p.count, clearEnded}
+	p.content = container.NewVScroll(p.box)
 	return p
 }
 
@@ -113,14 +115,14 @@ func (r *trackRow) update(h *heldTrack) {
 	if live {
 		r.state.set("live", liveColor)
 		r.bg.FillColor = color.Transparent
-		r.title.Importance = widget.MediumImportance
+		r.title.TextStyle = fyne.TextStyle{Bold: true}
 		r.enabled.Enable()
 		r.clone.Enable()
 		r.stop.Enable()
 	} else {
 		r.state.set("ended", endedColor)
 		r.bg.FillColor = endedRowBg
-		r.title.Importance = widget.LowImportance
+		r.title.TextStyle = fyne.TextStyle{Bold: true, Italic: true}
 		r.enabled.Disable()
 		r.clone.Disable()
 		r.stop.Disable()

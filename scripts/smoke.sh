@@ -49,7 +49,7 @@ done
 xdpyinfo -display "$display" >/dev/null 2>&1 || die "smoke: Xvfb $display did not come up"
 
 section "smoke: run tally --demo"
-DISPLAY=$display TALLY_VIDEO_SINK=${SMOKE_SINK:-auto} out/tally --demo --quit-after 14s >"$applog" 2>&1 &
+DISPLAY=$display TALLY_VIDEO_SINK=${SMOKE_SINK:-auto} out/tally --demo --quit-after 18s >"$applog" 2>&1 &
 app_pid=$!
 
 # Wait for the window, then give the previews and counters time to run.
@@ -74,6 +74,29 @@ awk -v s="$stddev" 'BEGIN { exit !(s > 0.05) }' || die "smoke: screenshot is nea
 red=$(convert "$shot" -fill black -fuzz 6% +opaque '#f01e1e' -fill white -opaque '#f01e1e' -format '%[fx:mean*w*h]' info:)
 echo "tally-light red pixels: $red"
 awk -v r="$red" 'BEGIN { exit !(r > 200) }' || die "smoke: no lit tally light in the screenshot"
+
+# With xdotool: open the device picker over the previews. A dialog must be
+# visible, so the X11 video windows (children of Tally's window) must be
+# unmapped while it is open.
+if command -v xdotool >/dev/null 2>&1; then
+  section "smoke: device picker over the previews"
+  win=$(DISPLAY=$display xdotool search --onlyvisible --name '^Tally$' | head -1)
+  [ -n "$win" ] || die "smoke: xdotool cannot find the Tally window"
+  read -r wx wy ww wh < <(xwininfo -display "$display" -id "$win" | awk '/Absolute upper-left X/{x=$NF} /Absolute upper-left Y/{y=$NF} /Width:/{w=$NF} /Height:/{h=$NF} END{print x, y, w, h}')
+  # "New preview…" is the top right button.
+  DISPLAY=$display xdotool mousemove $((wx + ww - 70)) $((wy + 27)) click 1
+  sleep 1.5
+  import -display "$display" -window root out/screenshot-picker.png
+  mapped=$(xwininfo -display "$display" -children -id "$win" | awk '/^ +0x/{print $1}' | while read -r c; do
+    xwininfo -display "$display" -id "$c" | grep -c 'IsViewable' || true
+  done | awk '{n+=$1} END{print n+0}')
+  echo "video windows mapped while the picker is open: $mapped"
+  [ "$mapped" -eq 0 ] || die "smoke: $mapped X11 video window(s) cover the picker dialog"
+  DISPLAY=$display xdotool key Escape
+  sleep 0.5
+else
+  echo "smoke: xdotool not installed; skipping the picker check"
+fi
 
 section "smoke: clean exit"
 status=0
