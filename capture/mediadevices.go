@@ -350,6 +350,9 @@ func (md *MediaDevices) getTrack(ctx context.Context, devKind, trackKind string,
 		}
 		devs, err := md.devicesOf(ctx, devKind)
 		if err != nil {
+			if ErrorName(err) != "" {
+				return nil, err
+			}
 			return nil, NewError(ErrNotReadable, err, "enumerating %s devices", devKind)
 		}
 		if len(devs) == 0 {
