@@ -50,6 +50,6 @@ done
 [ -s "$tmp/display" ] || die "Xvfb did not report a display within 10 s: $(cat "$tmp/xvfb.log")"
 export DISPLAY=":$(cat "$tmp/display")"
 unset WAYLAND_DISPLAY
-echo "run: Tally on private Xvfb $DISPLAY; screenshot with:"
+echo "run: Tally on private Xvfb $DISPLAY (Ctrl-C stops both); screenshot with:"
 echo "    import -display $DISPLAY -window root out/tally.png"
 go run . "$@"
