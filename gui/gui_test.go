@@ -7,6 +7,7 @@ import (
 	"io"
 	"log"
 	"math"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -534,6 +535,62 @@ func TestDemoOpensSharedSourceAndStopsScreen(t *testing.T) {
 	}
 }
 
+func TestClosingDeviceKeepsLightOn(t *testing.T) {
+	f := newFixture(t, Options{})
+	cam := f.cameraID()
+	// A slow driver: closing takes two seconds.
+	f.b.SetCloseDelay(cam, 2*time.Second)
+	c := f.openPreview(video())
+	c.stop.OnTapped()
+	f.q.until(t, "the camera shows as closing", func() bool {
+		f.u.refresh()
+		rows := f.sourceRows()
+		return len(rows) == 1 && rows[0].state.text.Text == "closing"
+	})
+	if r := f.sourceRows()[0]; !r.light.On() || r.count.Text != "0" {
+		t.Errorf("closing device's row: light on %v, count %q; want lit with 0 tracks", r.light.On(), r.count.Text)
+	}
+	f.q.until(t, "the closing row goes away", func() bool {
+		f.u.refresh()
+		return len(f.sourceRows()) == 0
+	})
+	if !f.u.events.contains("device closed: Synthetic Camera") {
+		t.Error(`no "device closed" event`)
+	}
+}
+
+func TestMuteShowsOnRowAndLogs(t *testing.T) {
+	f := newFixture(t, Options{})
+	c := f.openPreview(video())
+	tr := c.videoTrack()
+	f.b.SetMuted(f.cameraID(), true)
+	f.q.until(t, "mute is logged", func() bool { return f.u.events.contains("mute: video track " + shortID(tr.ID())) })
+	if !f.u.tracks.row(tr).muted.Visible() {
+		t.Error("muted track's row has no muted mark")
+	}
+	f.b.SetMuted(f.cameraID(), false)
+	f.q.until(t, "unmute is logged", func() bool { return f.u.events.contains("unmute: video track") })
+	if f.u.tracks.row(tr).muted.Visible() {
+		t.Error("unmuted track's row still shows muted")
+	}
+}
+
+func TestLeakedTrackIsLogged(t *testing.T) {
+	f := newFixture(t, Options{})
+	func() {
+		// A track the program drops without Stop: not held by the UI.
+		s, err := f.md.GetUserMedia(f.u.ctx, capture.MediaStreamConstraints{Audio: &capture.MediaTrackConstraints{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = s
+	}()
+	f.q.until(t, "the leak is logged", func() bool {
+		runtime.GC()
+		return f.u.events.contains("leak: audio track")
+	})
+}
+
 // BenchmarkFrameToImage is the preview's per-frame cost on the Fyne path:
 // a 1280×720 4:2:0 camera frame converted and scaled into the view's
 // reused 960×540 RGBA buffer, then handed over as the newest frame.
@@ -545,7 +602,9 @@ func BenchmarkFrameToImage(b *testing.B) {
 	for i := range src.Cb {
 		src.Cb[i], src.Cr[i] = uint8(i*3), uint8(i*7)
 	}
-	v := &VideoView{do: func(func()) {}}
+	test.NewTempApp(b)
+	v := NewVideoView()
+	v.do = func(func()) {}
 	v.pixW.Store(960)
 	v.pixH.Store(540)
 	var sc blit.Scaler

@@ -56,7 +56,9 @@ type frameSink interface {
 	attach(v *VideoView)
 	detach()
 	follow(v *VideoView)
-	shown() uint64
+	// stats counts the frames the sink showed and dropped (the server
+	// still busy with both buffers) since the stream was attached.
+	stats() (shown, dropped uint64)
 	close()
 }
 
@@ -65,10 +67,10 @@ type x11View struct {
 	win    fyne.Window
 	logf   func(format string, args ...any)
 	s      atomic.Pointer[x11sink.Sink]
-	failed bool        // creating the sink failed for good; UI goroutine only
-	live   atomic.Bool // the window is mapped over the view: frames go to it
-	base   uint64      // Stats().Put when the stream was attached
-	bounds [4]int      // last SetBounds; UI goroutine only
+	failed bool          // creating the sink failed for good; UI goroutine only
+	live   atomic.Bool   // the window is mapped over the view: frames go to it
+	base   x11sink.Stats // the sink's counters when the stream was attached
+	bounds [4]int        // last SetBounds; UI goroutine only
 }
 
 func newX11View(win fyne.Window, logf func(string, ...any)) *x11View {
@@ -91,7 +93,7 @@ func (x *x11View) put(img image.Image) bool {
 
 func (x *x11View) attach(v *VideoView) {
 	if s := x.s.Load(); s != nil {
-		x.base = s.Stats().Put
+		x.base = s.Stats()
 	}
 	x.follow(v)
 }
@@ -104,12 +106,13 @@ func (x *x11View) detach() {
 	}
 }
 
-func (x *x11View) shown() uint64 {
+func (x *x11View) stats() (shown, dropped uint64) {
 	s := x.s.Load()
 	if s == nil {
-		return 0
+		return 0, 0
 	}
-	return s.Stats().Put - x.base
+	st := s.Stats()
+	return st.Put - x.base.Put, st.Dropped - x.base.Dropped
 }
 
 // create makes the sink's window once the Fyne window has an X11 handle.
@@ -137,7 +140,7 @@ func (x *x11View) create() *x11sink.Sink {
 		x.logf("video sink x11: %v; showing frames through gl", err)
 		return nil
 	}
-	x.base = 0
+	x.base = x11sink.Stats{}
 	x.s.Store(s)
 	return s
 }

@@ -40,8 +40,9 @@ type VideoStats struct {
 type VideoView struct {
 	widget.BaseWidget
 
-	do   func(func()) // runs a function on the UI goroutine: fyne.Do, or a test's queue
-	sink frameSink    // nil: the Fyne canvas path
+	do        func(func()) // runs a function on the UI goroutine: fyne.Do, or a test's queue
+	presentFn func()       // v.present, made once: a method value allocates
+	sink      frameSink    // nil: the Fyne canvas path
 
 	image       *canvas.Image
 	placeholder *canvas.Text
@@ -70,6 +71,7 @@ var _ fyne.Widget = (*VideoView)(nil)
 // NewVideoView returns an empty view.
 func NewVideoView() *VideoView {
 	v := &VideoView{do: fyne.Do}
+	v.presentFn = v.present
 	v.bg = canvas.NewRectangle(placeholderColor)
 	v.placeholder = canvas.NewText("No video", theme.Color(theme.ColorNameDisabled))
 	v.placeholder.Alignment = fyne.TextAlignCenter
@@ -105,14 +107,13 @@ func (v *VideoView) SetPlaceholder(text string) {
 
 // Stats returns the frame counters of the current stream.
 func (v *VideoView) Stats() VideoStats {
-	return VideoStats{Read: v.read.Load(), Shown: v.shown.Load() + v.sinkShown(), Dropped: v.dropped.Load()}
-}
-
-func (v *VideoView) sinkShown() uint64 {
-	if v.sink == nil {
-		return 0
+	st := VideoStats{Read: v.read.Load(), Shown: v.shown.Load(), Dropped: v.dropped.Load()}
+	if v.sink != nil {
+		shown, dropped := v.sink.stats()
+		st.Shown += shown
+		st.Dropped += dropped
 	}
-	return v.sink.shown()
+	return st
 }
 
 // showing reports whether a picture (not the placeholder) is up.
@@ -223,7 +224,7 @@ func (v *VideoView) convert(sc *blit.Scaler, img image.Image, gen uint64) {
 	v.ready, v.rgen = buf, gen
 	v.mu.Unlock()
 	if !v.pending.Swap(true) {
-		v.do(v.present)
+		v.do(v.presentFn)
 	}
 }
 
