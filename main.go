@@ -23,6 +23,7 @@ import (
 	"github.com/tally-app/tally/assets"
 	"github.com/tally-app/tally/capture"
 	"github.com/tally-app/tally/gui"
+	"github.com/tally-app/tally/holders"
 )
 
 const appID = "io.github.tally_app.tally"
@@ -70,15 +71,6 @@ func sinkFlag(fs *flag.FlagSet) *string {
 	return fs.String("video-sink", def, "how previews reach the screen: auto, x11 (MIT-SHM child window) or gl (Fyne canvas); env TALLY_VIDEO_SINK")
 }
 
-func chooseSink(pref string) (string, string, error) {
-	sink, reason, err := gui.ChooseSink(pref)
-	if err != nil {
-		return "", "", err
-	}
-	log.Printf("video sink: %s (%s)", sink, reason)
-	return sink, reason, nil
-}
-
 func runGUI(args []string) error {
 	fs := flag.NewFlagSet("tally", flag.ContinueOnError)
 	sinkPref := sinkFlag(fs)
@@ -88,17 +80,28 @@ func runGUI(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	sink, reason, err := chooseSink(*sinkPref)
+	// The window logs the choice with its event log.
+	sink, reason, err := gui.ChooseSink(*sinkPref)
 	if err != nil {
 		return err
 	}
 	md := capture.NewMediaDevices(defaultBackends()...)
 	defer md.Close()
 
+	// Who else holds each camera node and audio source, once a second.
+	hw := holders.NewWatcher(&holders.Scanner{Paths: holders.DefaultPaths(), Pulse: true}, holders.DefaultInterval)
+	defer hw.Close()
+
 	a := app.NewWithID(appID)
 	a.SetIcon(assets.Icon)
 	w := a.NewWindow("Tally")
-	u := gui.Create(a, w, md, gui.Options{VideoSink: sink, SinkReason: reason, OpenDefault: !*noOpen && !*demo, Demo: *demo})
+	u := gui.Create(a, w, md, gui.Options{
+		VideoSink:   sink,
+		SinkReason:  reason,
+		OpenDefault: !*noOpen && !*demo,
+		Demo:        *demo,
+		Holders:     hw,
+	})
 	w.SetContent(u.Content())
 	w.SetOnClosed(u.Close)
 	w.Resize(fyne.NewSize(1280, 800))
@@ -123,10 +126,11 @@ func runBenchPreview(args []string) error {
 	if err != nil {
 		return err
 	}
-	sink, _, err := chooseSink(*sinkPref)
+	sink, reason, err := gui.ChooseSink(*sinkPref)
 	if err != nil {
 		return err
 	}
+	log.Printf("video sink: %s (%s)", sink, reason)
 	md := capture.NewMediaDevices(defaultBackends()...)
 	defer md.Close()
 	a := app.NewWithID(appID)

@@ -29,6 +29,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/tally-app/tally/capture"
+	"github.com/tally-app/tally/holders"
 )
 
 // Options configure the window.
@@ -48,6 +49,10 @@ type Options struct {
 	Logger *log.Logger
 	// Tick is the refresh period of counters and meters; 0 means 250 ms.
 	Tick time.Duration
+	// Holders, if not nil, says who else holds each device: the sources
+	// panel lists them under each source, and shows devices that only
+	// other processes hold. The UI does not close it.
+	Holders HolderWatcher
 }
 
 // UI is the window's content and the state behind it.
@@ -116,6 +121,15 @@ func newUI(a fyne.App, win fyne.Window, md *capture.MediaDevices, opts Options, 
 		md.OnDeviceChange(func() { u.do(u.onDeviceChange) }),
 		md.OnLeak(func(l capture.LeakInfo) { u.do(func() { u.onLeak(l) }) }),
 	)
+	if opts.Holders != nil {
+		u.unsub = append(u.unsub, opts.Holders.OnChange(func(s holders.Snapshot) {
+			u.do(func() {
+				if !u.closed {
+					u.sources.setHolders(s)
+				}
+			})
+		}))
+	}
 	u.events.add(evInfo, "video sink: %s (%s)", opts.VideoSink, orDefault(opts.SinkReason, "default"))
 	u.wg.Add(1)
 	go u.ticker()

@@ -2,11 +2,15 @@ package gui
 
 import (
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"io"
 	"log"
 	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -20,6 +24,7 @@ import (
 
 	"github.com/tally-app/tally/capture"
 	"github.com/tally-app/tally/capture/synthetic"
+	"github.com/tally-app/tally/holders"
 	"github.com/tally-app/tally/internal/blit"
 )
 
@@ -589,6 +594,43 @@ func TestLeakedTrackIsLogged(t *testing.T) {
 		runtime.GC()
 		return f.u.events.contains("leak: audio track")
 	})
+}
+
+func TestDeviceHeldByAnotherProcess(t *testing.T) {
+	// A file stands in for a device node; a child process holds it open.
+	node := filepath.Join(t.TempDir(), "video9")
+	if err := os.WriteFile(node, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	child := exec.Command("sh", "-c", `exec 3<"$0"; exec sleep 120`, node)
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() {
+		_ = child.Wait()
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		_ = child.Process.Kill()
+		<-exited
+	})
+	w := holders.NewWatcher(&holders.Scanner{Paths: []string{node}}, 50*time.Millisecond)
+	t.Cleanup(w.Close)
+	f := newFixture(t, Options{Holders: w})
+
+	want := fmt.Sprintf("held by sleep (pid %d)", child.Process.Pid)
+	rowOf := func() *sourceRow { return f.u.sources.rows["held:"+node] }
+	f.q.until(t, "the other process shows as holder", func() bool {
+		r := rowOf()
+		return r != nil && r.holders.Visible() && r.holders.Text == want
+	})
+	if r := rowOf(); !r.light.On() || r.state.text.Text != "in use" {
+		t.Errorf("held device's row: light %v, state %q; want lit, in use", r.light.On(), r.state.text.Text)
+	}
+	_ = child.Process.Kill()
+	<-exited
+	f.q.until(t, "the row goes when the holder exits", func() bool { return rowOf() == nil })
 }
 
 // BenchmarkFrameToImage is the preview's per-frame cost on the Fyne path:

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/tally-app/tally/capture"
+	"github.com/tally-app/tally/holders"
 )
 
 var (
@@ -28,6 +29,7 @@ type sourcesPanel struct {
 	labels  map[string]string     // device id → label, remembered for closing devices
 	known   map[string]capture.SourceInfo
 	closing map[string]bool
+	snap    holders.Snapshot // the latest holders, if a HolderWatcher is set
 	box     *fyne.Container
 	empty   fyne.CanvasObject
 	content fyne.CanvasObject
@@ -35,15 +37,16 @@ type sourcesPanel struct {
 
 // sourceRow is one source's row.
 type sourceRow struct {
-	id     string
-	light  *tallyLight
-	title  *widget.Label
-	state  *badge
-	count  *canvas.Text
-	counts *widget.Label
-	tracks *widget.Label
-	stats  *widget.Label
-	object fyne.CanvasObject
+	id      string
+	light   *tallyLight
+	title   *widget.Label
+	state   *badge
+	count   *canvas.Text
+	counts  *widget.Label
+	tracks  *widget.Label
+	stats   *widget.Label
+	holders *widget.Label
+	object  fyne.CanvasObject
 }
 
 func newSourcesPanel(u *UI) *sourcesPanel {
@@ -74,9 +77,12 @@ func (p *sourcesPanel) newRow(id string) *sourceRow {
 	r.stats = widget.NewLabel("")
 	r.stats.Truncation = fyne.TextTruncateEllipsis
 	r.stats.Importance = widget.LowImportance
+	r.holders = widget.NewLabel("")
+	r.holders.Truncation = fyne.TextTruncateEllipsis
+	r.holders.Hide()
 	refs := container.New(&tightVBox{}, r.count, r.counts)
 	head := container.NewBorder(nil, nil, nil, container.NewCenter(r.state), r.title)
-	body := container.New(&tightVBox{}, head, r.tracks, r.stats)
+	body := container.New(&tightVBox{}, head, r.tracks, r.stats, r.holders)
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
 	bg.CornerRadius = theme.InputRadiusSize()
 	r.object = container.NewStack(bg, container.NewPadded(container.NewBorder(nil, nil, container.NewCenter(r.light), refs, body)))
@@ -131,6 +137,8 @@ func (p *sourcesPanel) refresh() {
 			leaks = fmt.Sprintf(" · %d leaked", s.LeakedTracks)
 		}
 		r.stats.SetText(fmt.Sprintf("%.1f/s · %d %s captured · %d dropped%s", s.FrameRate, s.FramesCaptured, unit, s.FramesDropped, leaks))
+		dev, _ := p.snap.Device(s.Path)
+		r.setHolders(describeHolders(dev.Holders, s.RefCount))
 		seen[s.ID] = true
 		objs = append(objs, r.object)
 	}
@@ -154,6 +162,29 @@ func (p *sourcesPanel) refresh() {
 		r.setCount(0)
 		r.tracks.SetText("no tracks · the driver is still closing the device")
 		r.stats.SetText(dev)
+		r.setHolders("")
+		seen[id] = true
+		objs = append(objs, r.object)
+	}
+	// Devices that other processes hold and Tally does not: their light is
+	// on too, and the row says who.
+	livePath := map[string]bool{}
+	for _, s := range infos {
+		livePath[s.Path] = true
+	}
+	for _, d := range p.snap.Devices {
+		if livePath[d.Path] || !othersHold(d) {
+			continue
+		}
+		id := "held:" + d.Path
+		r := p.row(id)
+		r.light.set(true)
+		r.title.SetText(orDefault(d.Label, d.Path))
+		r.state.set("in use", closingTint)
+		r.setCount(0)
+		r.tracks.SetText("not opened by Tally · " + d.Path)
+		r.stats.SetText(kindName(d.Kind))
+		r.setHolders(describeHolders(d.Holders, 0))
 		seen[id] = true
 		objs = append(objs, r.object)
 	}
@@ -177,6 +208,34 @@ func (p *sourcesPanel) refresh() {
 	} else {
 		p.empty.Hide()
 	}
+}
+
+// setHolders shows the holders line, or hides it when there is none.
+func (r *sourceRow) setHolders(text string) {
+	if text == "" {
+		r.holders.Hide()
+		return
+	}
+	r.holders.SetText(text)
+	r.holders.Show()
+}
+
+func kindName(kind string) string {
+	switch kind {
+	case capture.KindVideoInput:
+		return "camera"
+	case capture.KindAudioInput:
+		return "microphone"
+	case "":
+		return "device"
+	}
+	return kind
+}
+
+// setHolders takes a new holders snapshot. UI goroutine only.
+func (p *sourcesPanel) setHolders(s holders.Snapshot) {
+	p.snap = s
+	p.refresh()
 }
 
 func (r *sourceRow) setCount(n int) {
