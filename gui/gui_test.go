@@ -633,6 +633,24 @@ func TestDeviceHeldByAnotherProcess(t *testing.T) {
 	f.q.until(t, "the row goes when the holder exits", func() bool { return rowOf() == nil })
 }
 
+func TestRowShowsAskedVsGot(t *testing.T) {
+	f := newFixture(t, Options{})
+	c, err := capture.ParseMediaStreamConstraints([]byte(`{"video": {"width": 4000, "height": 3000, "frameRate": 30}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := f.openPreview(c)
+	got := f.u.tracks.row(p.videoTrack()).detail.Text
+	if !strings.HasPrefix(got, "asked 4000×3000 @ 30, got 1920×1080 @ 30") {
+		t.Errorf("row says %q, want asked vs got", got)
+	}
+	// A request that is met says only what it got.
+	q := f.openPreview(video())
+	if got := f.u.tracks.row(q.videoTrack()).detail.Text; strings.HasPrefix(got, "asked") {
+		t.Errorf("unconstrained track's row says %q", got)
+	}
+}
+
 // BenchmarkFrameToImage is the preview's per-frame cost on the Fyne path:
 // a 1280×720 4:2:0 camera frame converted and scaled into the view's
 // reused 960×540 RGBA buffer, then handed over as the newest frame.

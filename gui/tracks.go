@@ -100,7 +100,7 @@ func (r *trackRow) update(h *heldTrack) {
 	} else {
 		src = shortID(src)
 	}
-	if d := formatSettings(t.Kind(), t.GetSettings()) + " · source " + src + " · " + h.origin; r.detail.Text != d {
+	if d := requestedVsGot(t) + " · source " + src + " · " + h.origin; r.detail.Text != d {
 		r.detail.Text = d
 		r.detail.Refresh()
 	}
@@ -279,4 +279,61 @@ func plural(n int, what string) string {
 		return strconv.Itoa(n) + " ended"
 	}
 	return strconv.Itoa(n) + " " + what + "s"
+}
+
+// wanted is the value a constraint asks for: exact, else ideal, else min;
+// 0 when it asks nothing.
+func wanted[T int | float64](exact, ideal, min *T) T {
+	for _, p := range []*T{exact, ideal, min} {
+		if p != nil {
+			return *p
+		}
+	}
+	return 0
+}
+
+func wantedInt(c *capture.ConstrainULong) int {
+	if c == nil {
+		return 0
+	}
+	return wanted(c.Exact, c.Ideal, c.Min)
+}
+
+func wantedFloat(c *capture.ConstrainDouble) float64 {
+	if c == nil {
+		return 0
+	}
+	return wanted(c.Exact, c.Ideal, c.Min)
+}
+
+// requestedVsGot is the track's settings, preceded by what its constraints
+// asked when that differs: "asked 1920×1080 @ 60, got 1280×720 @ 30".
+// Settings nothing asked for are shown as obtained on both sides.
+func requestedVsGot(t *capture.MediaStreamTrack) string {
+	got := t.GetSettings()
+	c := t.GetConstraints()
+	ask := got
+	if t.Kind() == capture.TrackKindAudio {
+		if v := wantedInt(c.SampleRate); v != 0 {
+			ask.SampleRate = v
+		}
+		if v := wantedInt(c.ChannelCount); v != 0 {
+			ask.ChannelCount = v
+		}
+	} else {
+		if v := wantedInt(c.Width); v != 0 {
+			ask.Width = v
+		}
+		if v := wantedInt(c.Height); v != 0 {
+			ask.Height = v
+		}
+		if v := wantedFloat(c.FrameRate); v != 0 {
+			ask.FrameRate = v
+		}
+	}
+	a, g := formatSettings(t.Kind(), ask), formatSettings(t.Kind(), got)
+	if a == g {
+		return g
+	}
+	return "asked " + a + ", got " + g
 }
