@@ -137,8 +137,13 @@ func (p *sourcesPanel) refresh() {
 			leaks = fmt.Sprintf(" · %d leaked", s.LeakedTracks)
 		}
 		r.stats.SetText(fmt.Sprintf("%.1f/s · %d %s captured · %d dropped%s", s.FrameRate, s.FramesCaptured, unit, s.FramesDropped, leaks))
-		dev, _ := p.snap.Device(s.Path)
-		r.setHolders(describeHolders(dev.Holders, s.RefCount))
+		// Tally's own count is on the row already: the line is for when
+		// another process holds the device too.
+		if dev, ok := p.snap.Device(s.Path); ok && othersHold(dev) {
+			r.setHolders(describeHolders(dev.Holders, s.RefCount))
+		} else {
+			r.setHolders("")
+		}
 		seen[s.ID] = true
 		objs = append(objs, r.object)
 	}

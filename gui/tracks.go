@@ -247,6 +247,9 @@ func trim(o fyne.CanvasObject) float32 {
 func (tightVBox) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	y := (size.Height - tightVBox{}.MinSize(objs).Height) / 2
 	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
 		m := o.MinSize()
 		x := float32(0)
 		if trim(o) == 0 {
@@ -260,13 +263,18 @@ func (tightVBox) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 
 func (tightVBox) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	var s fyne.Size
+	var last fyne.CanvasObject
 	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
 		m := o.MinSize()
 		s.Width = max(s.Width, m.Width)
 		s.Height += m.Height - trim(o)
+		last = o
 	}
-	if len(objs) > 0 {
-		s.Height += trim(objs[len(objs)-1])
+	if last != nil {
+		s.Height += trim(last)
 	}
 	return s
 }
