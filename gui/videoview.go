@@ -24,7 +24,7 @@ var placeholderColor = color.NRGBA{R: 0x2b, G: 0x2f, B: 0x36, A: 0xff}
 type VideoStats struct {
 	Read    uint64 // frames read from the track
 	Shown   uint64 // frames handed to the screen (Fyne image or X11 sink)
-	Dropped uint64 // frames read but replaced by a newer one before shown
+	Dropped uint64 // frames read but not shown: a newer one came first, or the X server was busy
 }
 
 // VideoView is the Go form of an HTML <video> element: SetSrcObject attaches
@@ -117,7 +117,7 @@ func (v *VideoView) Stats() VideoStats {
 }
 
 // showing reports whether a picture (not the placeholder) is up.
-func (v *VideoView) showing() bool { return v.track != nil && v.image.Visible() }
+func (v *VideoView) showing() bool { return v.track != nil && v.Stats().Shown > 0 }
 
 func (v *VideoView) attach(t *capture.MediaStreamTrack) {
 	v.track = t
@@ -148,19 +148,17 @@ func (v *VideoView) detach() {
 	v.gen.Add(1)
 	v.mu.Lock()
 	if v.ready != nil {
-		v.free = append(v.free, v.ready)
+		v.freeLocked(v.ready)
 		v.ready = nil
-	}
-	v.mu.Unlock()
-	if v.sink != nil {
-		v.sink.detach()
 	}
 	// Not the last frame: the buffer goes back to the pool and the picture
 	// to the placeholder.
 	if img, ok := v.image.Image.(*image.RGBA); ok {
-		v.mu.Lock()
-		v.free = append(v.free, img)
-		v.mu.Unlock()
+		v.freeLocked(img)
+	}
+	v.mu.Unlock()
+	if v.sink != nil {
+		v.sink.detach()
 	}
 	v.image.Image = nil
 	v.image.Hide()
@@ -218,7 +216,7 @@ func (v *VideoView) convert(sc *blit.Scaler, img image.Image, gen uint64) {
 	}
 	v.mu.Lock()
 	if v.ready != nil {
-		v.free = append(v.free, v.ready)
+		v.freeLocked(v.ready)
 		v.dropped.Add(1)
 	}
 	v.ready, v.rgen = buf, gen
@@ -245,8 +243,16 @@ func (v *VideoView) takeBuffer(w, h int) *image.RGBA {
 
 func (v *VideoView) putFree(b *image.RGBA) {
 	v.mu.Lock()
-	v.free = append(v.free, b)
+	v.freeLocked(b)
 	v.mu.Unlock()
+}
+
+// freeLocked pools b, keeping at most three buffers: the most the frame
+// path ever has in flight. Called with v.mu held.
+func (v *VideoView) freeLocked(b *image.RGBA) {
+	if len(v.free) < 3 {
+		v.free = append(v.free, b)
+	}
 }
 
 // present runs on the UI goroutine: it swaps the newest frame into the
