@@ -108,3 +108,6 @@ if grep -q 'should have been called in fyne.Do\|panic:\|DATA RACE' "$applog"; th
 fi
 [ "$status" -eq 0 ] || die "smoke: tally exited with status $status: $(tail -5 "$applog")"
 echo "smoke: ok ($(grep -m1 'video sink:' "$applog"))"
+
+# Who holds each device, with a real recorder on a real audio server.
+bash scripts/smoke-holders.sh
