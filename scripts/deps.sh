@@ -17,10 +17,10 @@ staticcheck_version=v0.7.0 # honnef.co/go/tools; 2026.1, knows Go 1.26
 build_pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev)
 # Tests and headless runs: a virtual X server with software GL, screenshots
 # (ImageMagick's import), a private PulseAudio with pactl, X clients the tests
-# draw with or query (xclock, xdpyinfo), GStreamer as the preview-cost
-# yardstick, and pgrep/ps.
+# draw with or query (xclock, xdpyinfo), xdotool to click through the real
+# window, GStreamer as the preview-cost yardstick, and pgrep/ps.
 test_pkgs=(xvfb xauth libgl1-mesa-dri imagemagick pulseaudio pulseaudio-utils
-  x11-apps x11-utils gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-x procps)
+  x11-apps x11-utils xdotool gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-x procps)
 
 build_only=false
 case "${1:-}" in
