@@ -156,19 +156,31 @@ func testX11Sink(t *testing.T, bin string) {
 	})
 
 	// Stop: the placeholder, not a stale frame.
-	stop, ok := findColour(img2, image.Rect(r2.Min.X, r2.Min.Y-40, r2.Max.X, r2.Min.Y), color.RGBA{219, 62, 50, 255}, 30)
-	if !ok {
-		t.Fatalf("no red Stop button found above the view %v", r2)
+	// The Stop button: the red button above the view's right part, found
+	// on a fresh picture (the mouse left it hovering elsewhere).
+	sb, ok := colourBox(d.grab(t), image.Rect(r2.Min.X, r2.Min.Y-40, r2.Max.X, r2.Min.Y), color.RGBA{219, 62, 50, 255}, 30)
+	if !ok || sb.Dx() < 30 || sb.Dx() > 160 || sb.Dy() < 15 || sb.Dy() > 50 || sb.Max.X > r2.Max.X-30 {
+		t.Fatalf("no Stop button found above the view %v: red box %v", r2, sb)
 	}
+	stop := image.Pt((sb.Min.X+sb.Max.X)/2, (sb.Min.Y+sb.Max.Y)/2)
 	d.click(t, stop.X, stop.Y)
 	poll(t, "the sink window to be unmapped after Stop", func() bool {
 		return d.mapState(t, child) == xproto.MapStateUnmapped
 	})
 	var img4 *image.RGBA
+	var what string // what the view showed instead, for the failure message
 	d.pollShot(t, "4-stopped-timeout.png", "the placeholder in the view after Stop", func() bool {
 		img4 = d.grab(t)
-		return colourFraction(img4, r2, placeholder, 6) > 0.8
-	})
+		p := colourFraction(img4, r2, placeholder, 6)
+		state := "gone (the preview was removed?)"
+		if a, err := xproto.GetWindowAttributes(d.conn, child).Reply(); err == nil {
+			state = strconv.Itoa(int(a.MapState))
+		}
+		what = fmt.Sprintf("after a click at %v: placeholder %.1f%%, black %.1f%%, bars %.1f%%, sink window map state %s",
+			stop, 100*p, 100*colourFraction(img4, r2, color.NRGBA{A: 0xff}, 6), 100*barFraction(img4, r2), state)
+		return p > 0.8
+	}, &what)
+	t.Logf("after Stop: %s", what)
 	d.save(t, x, "4-stopped.png")
 	if f := barFraction(img4, r2); f > 0.001 {
 		t.Errorf("%.2f%% of the stopped view still shows the bars", 100*f)
@@ -567,12 +579,17 @@ func poll(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// pollShot is poll keeping a screenshot of the failure.
-func (d *display) pollShot(t *testing.T, name, what string, cond func() bool) {
+// pollShot is poll keeping a screenshot of the failure. The message
+// names the last state seen if cond sets *seen.
+func (d *display) pollShot(t *testing.T, name, what string, cond func() bool, seen ...*string) {
 	t.Helper()
 	if !waitFor(cond) {
 		path := d.save(t, d.x, name)
-		t.Fatalf("timed out after %v waiting for %s (screenshot %s)", pollTimeout, what, path)
+		last := ""
+		for _, s := range seen {
+			last += "; last seen: " + *s
+		}
+		t.Fatalf("timed out after %v waiting for %s (screenshot %s)%s", pollTimeout, what, path, last)
 	}
 }
 
@@ -739,22 +756,6 @@ func colourBox(img *image.RGBA, r image.Rectangle, c color.RGBA, tol int) (image
 		}
 	}
 	return box, n >= 50
-}
-
-// findColour returns the centre of the pixels of colour c in r.
-func findColour(img *image.RGBA, r image.Rectangle, c color.RGBA, tol int) (image.Point, bool) {
-	var sx, sy, n int
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			if near(img.RGBAAt(x, y), c, tol) {
-				sx, sy, n = sx+x, sy+y, n+1
-			}
-		}
-	}
-	if n < 50 {
-		return image.Point{}, false
-	}
-	return image.Pt(sx/n, sy/n), true
 }
 
 func abs(v int) int {
