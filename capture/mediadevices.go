@@ -177,32 +177,15 @@ func (md *MediaDevices) deviceChanged() {
 // Devices lists every device of every backend, screens included, with its
 // modes and capabilities: more than EnumerateDevices tells a web page.
 func (md *MediaDevices) Devices(ctx context.Context) ([]DeviceDescriptor, error) {
-	var all []DeviceDescriptor
-	var errs []error
-	for _, b := range md.backends {
-		if err := ctx.Err(); err != nil {
-			return nil, NewError(ErrAbort, err, "enumerating devices")
-		}
-		ds, err := b.Devices(ctx)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("backend %s: %w", b.Name(), err))
-			continue
-		}
-		all = append(all, ds...)
+	all, err := md.enumerate(ctx)
+	if err != nil {
+		return nil, err
 	}
-	if len(all) == 0 && len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	out := make([]DeviceDescriptor, len(all))
+	for i, d := range all {
+		out[i] = d.d
 	}
-	// Each backend flags its own default; the app's default of a kind is
-	// the first backend's.
-	seen := map[string]bool{}
-	for i := range all {
-		if all[i].Default {
-			all[i].Default = !seen[all[i].Kind]
-			seen[all[i].Kind] = true
-		}
-	}
-	return all, nil
+	return out, nil
 }
 
 // backendDevice is a device with the backend it belongs to.
@@ -211,8 +194,10 @@ type backendDevice struct {
 	d DeviceDescriptor
 }
 
-func (md *MediaDevices) devicesOf(ctx context.Context, kind string) ([]backendDevice, error) {
-	var out []backendDevice
+// enumerate asks every backend for its devices, in backend order. A backend
+// that fails is left out unless all fail.
+func (md *MediaDevices) enumerate(ctx context.Context) ([]backendDevice, error) {
+	var all []backendDevice
 	var errs []error
 	for _, b := range md.backends {
 		if err := ctx.Err(); err != nil {
@@ -224,12 +209,33 @@ func (md *MediaDevices) devicesOf(ctx context.Context, kind string) ([]backendDe
 			continue
 		}
 		for _, d := range ds {
-			if d.Kind == kind {
-				out = append(out, backendDevice{b, d})
-			}
+			all = append(all, backendDevice{b, d})
 		}
 	}
-	// The default device first, keeping backend order otherwise.
+	if len(all) == 0 && len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	// Each backend flags its own default; the app's default of a kind is
+	// the first backend's.
+	seen := map[string]bool{}
+	for i := range all {
+		if d := &all[i].d; d.Default {
+			d.Default = !seen[d.Kind]
+			seen[d.Kind] = true
+		}
+	}
+	return all, nil
+}
+
+// ofKind returns the devices of one kind, the default first, in backend
+// order otherwise.
+func ofKind(all []backendDevice, kind string) []backendDevice {
+	var out []backendDevice
+	for _, d := range all {
+		if d.d.Kind == kind {
+			out = append(out, d)
+		}
+	}
 	slices.SortStableFunc(out, func(a, b backendDevice) int {
 		switch {
 		case a.d.Default && !b.d.Default:
@@ -239,23 +245,20 @@ func (md *MediaDevices) devicesOf(ctx context.Context, kind string) ([]backendDe
 		}
 		return 0
 	})
-	if len(out) == 0 && len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return out, nil
+	return out
 }
 
 // EnumerateDevices lists the cameras and microphones
 // (https://w3c.github.io/mediacapture-main/#dom-mediadevices-enumeratedevices).
 // Ids are stable across calls.
 func (md *MediaDevices) EnumerateDevices(ctx context.Context) ([]MediaDeviceInfo, error) {
+	all, err := md.enumerate(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []MediaDeviceInfo
 	for _, kind := range []string{KindAudioInput, KindVideoInput} {
-		ds, err := md.devicesOf(ctx, kind)
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range ds {
+		for _, d := range ofKind(all, kind) {
 			out = append(out, MediaDeviceInfo{DeviceID: d.d.DeviceID, Kind: d.d.Kind, Label: d.d.Label, GroupID: d.d.GroupID})
 		}
 	}
@@ -348,13 +351,14 @@ func (md *MediaDevices) getTrack(ctx context.Context, devKind, trackKind string,
 		if err := ctx.Err(); err != nil {
 			return nil, NewError(ErrAbort, err, "getUserMedia aborted")
 		}
-		devs, err := md.devicesOf(ctx, devKind)
+		all, err := md.enumerate(ctx)
 		if err != nil {
 			if ErrorName(err) != "" {
 				return nil, err
 			}
 			return nil, NewError(ErrNotReadable, err, "enumerating %s devices", devKind)
 		}
+		devs := ofKind(all, devKind)
 		if len(devs) == 0 {
 			return nil, NewError(ErrNotFound, nil, "no %s device", devKind)
 		}
