@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -59,6 +60,7 @@ func verbNames() []string {
 			names = append(names, v)
 		}
 	}
+	slices.Sort(names)
 	return names
 }
 
