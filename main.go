@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -121,8 +122,20 @@ func runBenchPreview(args []string) error {
 	size := fs.String("size", "1280x720", "frame size WxH")
 	fps := fs.Float64("fps", 30, "frame rate")
 	sinkPref := sinkFlag(fs)
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	w, h, err := parseSize(*size)
 	if err != nil {
