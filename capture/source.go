@@ -67,7 +67,6 @@ type source struct {
 	epochCancel context.CancelFunc
 
 	captured atomic.Uint64
-	dropped  atomic.Uint64
 	leaked   atomic.Uint64
 	rate     atomic.Uint64 // float64 bits, frames per second
 
@@ -104,7 +103,7 @@ func (s *source) info() SourceInfo {
 		Settings:       s.mode,
 		OpenedAt:       s.openedAt,
 		FramesCaptured: s.captured.Load(),
-		FramesDropped:  s.dropped.Load() + s.readerDrops(),
+		FramesDropped:  s.readerDrops(),
 		FrameRate:      math.Float64frombits(s.rate.Load()),
 		LeakedTracks:   s.leaked.Load(),
 	}
