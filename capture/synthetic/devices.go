@@ -252,10 +252,26 @@ func drawCounter(n int64, w, top, bottom int, fill func(x, y, fw, fh int, lit bo
 	}
 }
 
+// filledRows are rows of the values the camera pattern fills with (black,
+// white and neutral chroma), so most fills are a single copy.
+var filledRows = func() (m [256][]byte) {
+	for _, v := range []byte{16, 128, 235} {
+		m[v] = make([]byte, 4096)
+		for i := range m[v] {
+			m[v][i] = v
+		}
+	}
+	return m
+}()
+
 // setBytes sets every byte of b to v (the compiler only turns zeroing loops
 // into memset; copying from a filled row is the fast way otherwise).
 func setBytes(b []byte, v byte) {
 	if len(b) == 0 {
+		return
+	}
+	if r := filledRows[v]; len(b) <= len(r) {
+		copy(b, r)
 		return
 	}
 	b[0] = v
