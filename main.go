@@ -24,6 +24,7 @@ import (
 
 	"github.com/tally-app/tally/assets"
 	"github.com/tally-app/tally/capture"
+	"github.com/tally-app/tally/capture/synthetic"
 	"github.com/tally-app/tally/gui"
 	"github.com/tally-app/tally/holders"
 )
@@ -122,20 +123,24 @@ func runBenchPreview(args []string) error {
 	size := fs.String("size", "1280x720", "frame size WxH")
 	fps := fs.Float64("fps", 30, "frame rate")
 	sinkPref := sinkFlag(fs)
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured seconds to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	var onMeasure func(bool)
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
+		onMeasure = func(start bool) {
+			if !start {
+				pprof.StopCPUProfile()
+			} else if err := pprof.StartCPUProfile(f); err != nil {
+				log.Printf("cpu profile: %v", err)
+			}
 		}
-		defer pprof.StopCPUProfile()
 	}
 	w, h, err := parseSize(*size)
 	if err != nil {
@@ -146,7 +151,10 @@ func runBenchPreview(args []string) error {
 		return err
 	}
 	log.Printf("video sink: %s (%s)", sink, reason)
-	md := capture.NewMediaDevices(defaultBackends()...)
+	// Only the synthetic camera: the figure is the preview's cost at a known
+	// size and rate, not a real camera's (which a matching mode would pick)
+	// nor other backends' hot-plug polling.
+	md := capture.NewMediaDevices(synthetic.New())
 	defer md.Close()
 	a := app.NewWithID(appID)
 	res, err := gui.RunBench(a, md, gui.BenchOptions{
@@ -156,6 +164,7 @@ func runBenchPreview(args []string) error {
 		Height:    h,
 		FPS:       *fps,
 		VideoSink: sink,
+		OnMeasure: onMeasure,
 	})
 	if err != nil {
 		return err

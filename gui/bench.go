@@ -20,6 +20,9 @@ type BenchOptions struct {
 	FPS           float64
 	VideoSink     string // resolved, as for Options
 	Logger        *log.Logger
+	// OnMeasure, if set, is called as the measured interval starts (true)
+	// and ends (false), so a profile can cover exactly what is measured.
+	OnMeasure func(measuring bool)
 }
 
 // BenchResult is what RunBench measured over Options.Duration.
@@ -148,11 +151,18 @@ func bench(ctx context.Context, md *capture.MediaDevices, view *VideoView, o Ben
 	if err := wait(o.Warmup); err != nil {
 		return BenchResult{}, err
 	}
+	if o.OnMeasure != nil {
+		o.OnMeasure(true)
+	}
 	a := take()
-	if err := wait(o.Duration); err != nil {
+	err = wait(o.Duration)
+	b := take()
+	if o.OnMeasure != nil {
+		o.OnMeasure(false)
+	}
+	if err != nil {
 		return BenchResult{}, err
 	}
-	b := take()
 	return BenchResult{
 		Sink:       o.VideoSink,
 		Seconds:    b.at.Sub(a.at).Seconds(),
