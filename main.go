@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -90,11 +91,15 @@ func runGUI(args []string) error {
 		return err
 	}
 	md := capture.NewMediaDevices(defaultBackends()...)
-	defer md.Close()
-
 	// Who else holds each camera node and audio source, once a second.
 	hw := holders.NewWatcher(&holders.Scanner{Paths: holders.DefaultPaths(), Pulse: true}, holders.DefaultInterval)
-	defer hw.Close()
+	// Fyne's Run may hang on quit (see gui.QuitGuard): close them also then.
+	guard := gui.NewQuitGuard(func() error {
+		hw.Close()
+		md.Close()
+		return nil
+	})
+	guard.ArmOnSignal(os.Interrupt, syscall.SIGTERM)
 
 	a := app.NewWithID(appID)
 	a.SetIcon(assets.Icon)
@@ -107,13 +112,16 @@ func runGUI(args []string) error {
 		Holders:     hw,
 	})
 	w.SetContent(u.Content())
-	w.SetOnClosed(u.Close)
+	w.SetOnClosed(func() {
+		u.Close()
+		guard.Arm() // the only window: closing it quits
+	})
 	w.Resize(fyne.NewSize(1280, 800))
 	if *quitAfter > 0 {
 		time.AfterFunc(*quitAfter, func() { fyne.Do(w.Close) })
 	}
 	w.ShowAndRun()
-	return nil
+	return guard.Finish()
 }
 
 func runBenchPreview(args []string) error {
@@ -155,9 +163,8 @@ func runBenchPreview(args []string) error {
 	// size and rate, not a real camera's (which a matching mode would pick)
 	// nor other backends' hot-plug polling.
 	md := capture.NewMediaDevices(synthetic.New())
-	defer md.Close()
 	a := app.NewWithID(appID)
-	res, err := gui.RunBench(a, md, gui.BenchOptions{
+	_, err = gui.RunBench(a, md, gui.BenchOptions{
 		Duration:  time.Duration(*seconds * float64(time.Second)),
 		Warmup:    time.Duration(*warmup * float64(time.Second)),
 		Width:     w,
@@ -165,14 +172,19 @@ func runBenchPreview(args []string) error {
 		FPS:       *fps,
 		VideoSink: sink,
 		OnMeasure: onMeasure,
+		// Also run when Fyne hangs on quit, so the result is printed then.
+		Finish: func(res gui.BenchResult, err error) error {
+			defer md.Close()
+			if err != nil {
+				return err
+			}
+			fmt.Printf("size %dx%d @ %g fps, %s\n", w, h, *fps, res)
+			fmt.Printf("frames captured: %d\nframes shown: %d\nframes dropped: %d\ncpu seconds: %.3f\ncpu percent of one core: %.1f\n",
+				res.Captured, res.Shown, res.Dropped, res.CPUSeconds, res.CPUPercent())
+			return nil
+		},
 	})
-	if err != nil {
-		return err
-	}
-	fmt.Printf("size %dx%d @ %g fps, %s\n", w, h, *fps, res)
-	fmt.Printf("frames captured: %d\nframes shown: %d\nframes dropped: %d\ncpu seconds: %.3f\ncpu percent of one core: %.1f\n",
-		res.Captured, res.Shown, res.Dropped, res.CPUSeconds, res.CPUPercent())
-	return nil
+	return err
 }
 
 // parseSize parses "1280x720".

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"os"
+	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -23,6 +25,11 @@ type BenchOptions struct {
 	// OnMeasure, if set, is called as the measured interval starts (true)
 	// and ends (false), so a profile can cover exactly what is measured.
 	OnMeasure func(measuring bool)
+	// Finish, if set, is the caller's shutdown work (print the result,
+	// close devices), given what RunBench returns; its error is RunBench's.
+	// It runs exactly once, also when Fyne hangs on quit and the process
+	// exits without RunBench returning (see QuitGuard).
+	Finish func(BenchResult, error) error
 }
 
 // BenchResult is what RunBench measured over Options.Duration.
@@ -51,8 +58,12 @@ func (r BenchResult) String() string {
 // RunBench opens a window with one preview of the default (synthetic)
 // camera at the given mode, runs the app until the measurement is done,
 // and returns what it measured. It must be called on the main goroutine,
-// as fyne.App.Run.
+// as fyne.App.Run. If Fyne's Run hangs after quit, RunBench does not
+// return: the process exits after QuitGrace, having run o.Finish.
 func RunBench(a fyne.App, md *capture.MediaDevices, o BenchOptions) (BenchResult, error) {
+	if o.Finish == nil {
+		o.Finish = func(_ BenchResult, err error) error { return err }
+	}
 	if o.Logger == nil {
 		o.Logger = log.Default()
 	}
@@ -60,7 +71,7 @@ func RunBench(a fyne.App, md *capture.MediaDevices, o BenchOptions) (BenchResult
 		o.VideoSink = SinkGL
 	}
 	if o.Width <= 0 || o.Height <= 0 || o.FPS <= 0 || o.Duration <= 0 {
-		return BenchResult{}, fmt.Errorf("bench: need a positive size, rate and duration, got %dx%d @ %g for %v", o.Width, o.Height, o.FPS, o.Duration)
+		return BenchResult{}, o.Finish(BenchResult{}, fmt.Errorf("bench: need a positive size, rate and duration, got %dx%d @ %g for %v", o.Width, o.Height, o.FPS, o.Duration))
 	}
 	w := a.NewWindow(fmt.Sprintf("Tally bench %dx%d @ %g", o.Width, o.Height, o.FPS))
 	view := NewVideoView()
@@ -74,21 +85,28 @@ func RunBench(a fyne.App, md *capture.MediaDevices, o BenchOptions) (BenchResult
 	var res BenchResult
 	var runErr error
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	done := make(chan struct{})
+	// The guard's work may run on its timer while Run hangs, not here.
+	guard := NewQuitGuard(func() error {
+		cancel()
+		<-done
+		return o.Finish(res, runErr)
+	})
+	guard.ArmOnSignal(os.Interrupt, syscall.SIGTERM)
 	go func() {
 		defer close(done)
 		defer fyne.Do(a.Quit)
+		defer guard.Arm()
 		res, runErr = bench(ctx, md, view, o)
 	}()
 	w.SetOnClosed(func() {
 		cancel()
 		view.Destroy()
+		guard.Arm()
 	})
 	w.ShowAndRun()
-	cancel()
-	<-done
-	return res, runErr
+	err := guard.Finish()
+	return res, err
 }
 
 func bench(ctx context.Context, md *capture.MediaDevices, view *VideoView, o BenchOptions) (BenchResult, error) {
