@@ -291,13 +291,13 @@ func (a *tally) log() string {
 
 func (a *tally) logHas(s string) bool { return strings.Contains(a.log(), s) }
 
-// startTally runs `tally` with its default flags: it opens the default
-// camera and microphone, the synthetic ones on a machine without devices,
-// in one preview.
-func startTally(t *testing.T, bin string, x *testenv.Xvfb) *tally {
+// startTally runs `tally` with args, none for its default flags: it opens
+// the default camera and microphone, the synthetic ones on a machine
+// without devices, in one preview.
+func startTally(t *testing.T, bin string, x *testenv.Xvfb, args ...string) *tally {
 	t.Helper()
 	a := &tally{done: make(chan struct{})}
-	a.cmd = exec.Command(bin)
+	a.cmd = exec.Command(bin, args...)
 	a.cmd.Env = append(os.Environ(), x.Env()...)
 	a.cmd.Env = append(a.cmd.Env,
 		"TALLY_VIDEO_SINK=auto", "WAYLAND_DISPLAY=", "HOME="+t.TempDir(),
