@@ -146,15 +146,23 @@ var bars = [][3]uint8{
 	{63, 193, 204}, {51, 109, 212}, {28, 212, 120},
 }
 
-// cameraPattern is the synthetic camera's picture: colour bars scrolling
-// sideways over a grey ramp, with a frame counter. Each frame is a copy of
-// precomputed rows at an offset, so it costs little more than a memmove.
+// cameraPattern is the synthetic camera's picture: colour bars over a
+// grey ramp, with a frame counter and a marker sliding along the ramp. The
+// bars never change, so a pooled buffer gets them once; each frame redraws
+// only the bottom third (copies of precomputed rows), a third of the bytes
+// of a whole frame.
 type cameraPattern struct {
-	pool pool[*image.YCbCr]
-	// Precomputed rows, twice the frame's width so any offset is one copy.
+	pool pool[*cameraFrame]
+	// Precomputed rows for the current size.
 	w, h               int
 	barY, barCb, barCr []byte
 	rampY              []byte
+}
+
+// cameraFrame is a pooled buffer and whether it holds the bars yet.
+type cameraFrame struct {
+	img  *image.YCbCr
+	bars bool
 }
 
 func newCameraPattern() *cameraPattern { return &cameraPattern{} }
@@ -165,51 +173,51 @@ func (p *cameraPattern) prepare(w, h int) {
 	}
 	p.w, p.h = w, h
 	cw := (w + 1) / 2
-	p.barY = make([]byte, 2*w)
-	p.barCb = make([]byte, 2*cw)
-	p.barCr = make([]byte, 2*cw)
-	p.rampY = make([]byte, 2*w)
-	for x := range 2 * w {
-		b := bars[(x%w)*len(bars)/w]
-		p.barY[x] = b[0]
-		p.rampY[x] = uint8(16 + (x%w)*219/max(w-1, 1))
+	p.barY = make([]byte, w)
+	p.barCb = make([]byte, cw)
+	p.barCr = make([]byte, cw)
+	p.rampY = make([]byte, w)
+	for x := range w {
+		p.barY[x] = bars[x*len(bars)/w][0]
+		p.rampY[x] = uint8(16 + x*219/max(w-1, 1))
 	}
-	for x := range 2 * cw {
-		b := bars[((2*x)%w)*len(bars)/w]
+	for x := range cw {
+		b := bars[min(2*x, w-1)*len(bars)/w]
 		p.barCb[x], p.barCr[x] = b[1], b[2]
 	}
 }
 
 func (p *cameraPattern) frame(w, h int, n int64) (image.Image, func()) {
 	p.prepare(w, h)
-	img, release := p.pool.get(w, h, func() *image.YCbCr {
-		return image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
+	f, release := p.pool.get(w, h, func() *cameraFrame {
+		return &cameraFrame{img: image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)}
 	})
-	speed := max(w/160, 1) * 2 // even, so luma and chroma move together
-	off := int(n*int64(speed)) % w
-	off &^= 1
-	split := h * 2 / 3 &^ 1
-	for y := range h {
-		row := img.Y[y*img.YStride : y*img.YStride+w]
-		if y < split {
-			copy(row, p.barY[off:off+w])
-		} else {
-			copy(row, p.rampY[w-off:2*w-off])
-		}
-	}
+	img := f.img
+	split := h * 2 / 3 &^ 1 // even, so no chroma row straddles it
 	cw, ch := (w+1)/2, (h+1)/2
-	for y := range ch {
-		cb := img.Cb[y*img.CStride : y*img.CStride+cw]
-		cr := img.Cr[y*img.CStride : y*img.CStride+cw]
-		if 2*y < split {
-			copy(cb, p.barCb[off/2:off/2+cw])
-			copy(cr, p.barCr[off/2:off/2+cw])
-		} else {
-			setBytes(cb, 128)
-			setBytes(cr, 128)
+	if !f.bars {
+		for y := range split {
+			copy(img.Y[y*img.YStride:y*img.YStride+w], p.barY)
 		}
+		for y := range split / 2 {
+			copy(img.Cb[y*img.CStride:y*img.CStride+cw], p.barCb)
+			copy(img.Cr[y*img.CStride:y*img.CStride+cw], p.barCr)
+		}
+		f.bars = true
 	}
-	drawCounter(n, w, split, h, fillYCbCr(img))
+	for y := split; y < h; y++ {
+		copy(img.Y[y*img.YStride:y*img.YStride+w], p.rampY)
+	}
+	for y := split / 2; y < ch; y++ {
+		setBytes(img.Cb[y*img.CStride:y*img.CStride+cw], 128)
+		setBytes(img.Cr[y*img.CStride:y*img.CStride+cw], 128)
+	}
+	fill := fillYCbCr(img)
+	// The marker crosses the frame in 80 frames, behind the counter.
+	mw := max(w/20, 2) &^ 1
+	speed := max(w/160, 1) * 2
+	fill(int(n*int64(speed))%max(w-mw, 1)&^1, split, mw, h-split, true)
+	drawCounter(n, w, split, h, fill)
 	return img, release
 }
 
