@@ -9,6 +9,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -85,6 +86,9 @@ func runGUI(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := gui.CheckDisplay(); err != nil {
+		return err
+	}
 	// The window logs the choice with its event log.
 	sink, reason, err := gui.ChooseSink(*sinkPref)
 	if err != nil {
@@ -103,7 +107,10 @@ func runGUI(args []string) error {
 
 	a := app.NewWithID(appID)
 	a.SetIcon(assets.Icon)
-	w := a.NewWindow("Tally")
+	w, err := gui.NewWindow(a, "Tally")
+	if err != nil {
+		return errors.Join(err, guard.Finish())
+	}
 	u := gui.Create(a, w, md, gui.Options{
 		VideoSink:   sink,
 		SinkReason:  reason,
@@ -152,6 +159,9 @@ func runBenchPreview(args []string) error {
 	}
 	w, h, err := parseSize(*size)
 	if err != nil {
+		return err
+	}
+	if err := gui.CheckDisplay(); err != nil {
 		return err
 	}
 	sink, reason, err := gui.ChooseSink(*sinkPref)

@@ -1,6 +1,9 @@
 package main
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestParseSize(t *testing.T) {
 	for _, tc := range []struct {
@@ -27,6 +30,21 @@ func TestVerbs(t *testing.T) {
 	for _, v := range []string{"", "bench-preview", "devices", "holders"} {
 		if verbs[v] == nil {
 			t.Errorf("verb %q is not dispatched", v)
+		}
+	}
+}
+
+// The window commands fail with a clear error when there is no display,
+// before Fyne starts (it would panic).
+func TestWindowCommandsNeedADisplay(t *testing.T) {
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
+	for name, run := range map[string]func() error{
+		"tally":               func() error { return runGUI([]string{"--no-open"}) },
+		"tally bench-preview": func() error { return runBenchPreview(nil) },
+	} {
+		if err := run(); err == nil || !strings.Contains(err.Error(), "DISPLAY is not set") {
+			t.Errorf("%s without a display: %v, want an error saying DISPLAY is not set", name, err)
 		}
 	}
 }

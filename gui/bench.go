@@ -73,7 +73,10 @@ func RunBench(a fyne.App, md *capture.MediaDevices, o BenchOptions) (BenchResult
 	if o.Width <= 0 || o.Height <= 0 || o.FPS <= 0 || o.Duration <= 0 {
 		return BenchResult{}, o.Finish(BenchResult{}, fmt.Errorf("bench: need a positive size, rate and duration, got %dx%d @ %g for %v", o.Width, o.Height, o.FPS, o.Duration))
 	}
-	w := a.NewWindow(fmt.Sprintf("Tally bench %dx%d @ %g", o.Width, o.Height, o.FPS))
+	w, err := NewWindow(a, fmt.Sprintf("Tally bench %dx%d @ %g", o.Width, o.Height, o.FPS))
+	if err != nil {
+		return BenchResult{}, o.Finish(BenchResult{}, err)
+	}
 	view := NewVideoView()
 	if o.VideoSink == SinkX11 {
 		view.sink = newX11View(w, o.Logger.Printf)
@@ -105,7 +108,7 @@ func RunBench(a fyne.App, md *capture.MediaDevices, o BenchOptions) (BenchResult
 		guard.Arm()
 	})
 	w.ShowAndRun()
-	err := guard.Finish()
+	err = guard.Finish()
 	return res, err
 }
 

@@ -96,6 +96,17 @@ func Available(display string) error {
 	return nil
 }
 
+// Reachable reports whether an X client can connect to display ("" means
+// $DISPLAY), and if not, the connection's error.
+func Reachable(display string) error {
+	conn, err := xgb.NewConnDisplay(display)
+	if err != nil {
+		return err
+	}
+	closeConn(conn)
+	return nil
+}
+
 // New creates the sink's window, unmapped and 1×1, as a child of parent (an
 // X window id; on Fyne, driver.X11WindowContext.WindowHandle) on display
 // ("" means $DISPLAY), with its own connection to the server. Call
