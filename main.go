@@ -95,8 +95,9 @@ func runGUI(args []string) error {
 		return err
 	}
 	md := capture.NewMediaDevices(defaultBackends()...)
-	// Who else holds each camera node and audio source, once a second.
-	hw := holders.NewWatcher(&holders.Scanner{Paths: holders.DefaultPaths(), Pulse: true}, holders.DefaultInterval)
+	// Who else holds each camera node and audio source, once a second; the
+	// nodes are listed afresh each time, so a camera plugged in later counts.
+	hw := holders.NewWatcher(&holders.Scanner{ListPaths: holders.DefaultPaths, Pulse: true}, holders.DefaultInterval)
 	// Fyne's Run may hang on quit (see gui.QuitGuard): close them also then.
 	guard := gui.NewQuitGuard(func() error {
 		hw.Close()

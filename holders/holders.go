@@ -99,6 +99,10 @@ type Scanner struct {
 	// Paths are device nodes (or any files) whose holders are wanted.
 	// Symlinks such as /dev/v4l/by-id/... are resolved.
 	Paths []string
+	// ListPaths, if set, lists the paths afresh for every scan instead of
+	// Paths (DefaultPaths, say, so that a camera plugged in later is
+	// scanned too).
+	ListPaths func() []string
 	// Pulse also lists every source of the audio server with its
 	// recording streams.
 	Pulse bool
@@ -126,7 +130,11 @@ type Scanner struct {
 func (s *Scanner) Holders(ctx context.Context) (Snapshot, error) {
 	var snap Snapshot
 	var errs []error
-	targets, keys := makeTargets(s.Paths)
+	paths := s.Paths
+	if s.ListPaths != nil {
+		paths = s.ListPaths()
+	}
+	targets, keys := makeTargets(paths)
 	if len(targets) > 0 {
 		s.mu.Lock()
 		if s.proc == nil {
@@ -138,7 +146,7 @@ func (s *Scanner) Holders(ctx context.Context) (Snapshot, error) {
 			errs = append(errs, err)
 		}
 	}
-	for i, p := range s.Paths {
+	for i, p := range paths {
 		t := &targets[keys[i]]
 		snap.Devices = append(snap.Devices, Device{
 			Path:    p,

@@ -1,6 +1,8 @@
 package holders
 
 import (
+	"os"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -103,5 +105,42 @@ func TestWatcherCloseTwiceAndCancelFromCallback(t *testing.T) {
 	w.Close()
 	if n.Load() != 1 {
 		t.Errorf("callback called %d times after cancelling itself", n.Load())
+	}
+}
+
+// A device node that appears after the watcher started (a camera plugged
+// in) is scanned when the scanner lists its paths afresh.
+func TestWatcherSeesDevicesPluggedInLater(t *testing.T) {
+	dir := t.TempDir()
+	list := func() []string {
+		m, _ := filepath.Glob(filepath.Join(dir, "video*"))
+		return m
+	}
+	w := NewWatcher(&Scanner{ListPaths: list}, 10*time.Millisecond)
+	defer w.Close()
+	snaps := make(chan Snapshot, 100)
+	stop := make(chan struct{})
+	defer close(stop)
+	w.OnChange(func(s Snapshot) {
+		select {
+		case snaps <- s:
+		case <-stop:
+		}
+	})
+	dev := filepath.Join(dir, "video0")
+	if err := os.WriteFile(dev, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := startChild(t, "open", dev)
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case s := <-snaps:
+			if d, ok := s.Device(dev); ok && len(d.Holders) == 1 && d.Holders[0].PID == c.pid() {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("the node created after the watcher started was never scanned with its holder (pid %d)", c.pid())
+		}
 	}
 }
