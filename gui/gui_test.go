@@ -683,3 +683,37 @@ func BenchmarkFrameToImage(b *testing.B) {
 		v.pending.Store(false)
 	}
 }
+
+// Escape cancels the picker like its Cancel button, whether or not one of
+// its selects has the focus, and gives the canvas its key handler back.
+func TestPickerEscapeCancels(t *testing.T) {
+	f := newFixture(t, Options{})
+	c := f.u.win.Canvas()
+	esc := &fyne.KeyEvent{Name: fyne.KeyEscape}
+	for _, focusSelect := range []bool{false, true} {
+		before := c.OnTypedKey()
+		f.u.picker.show()
+		f.q.until(t, "the picker lists devices", func() bool { return len(f.u.picker.device.Options) > 0 })
+		if focusSelect {
+			c.Focus(f.u.picker.device)
+			c.Focused().TypedKey(esc)
+		} else {
+			if c.Focused() != nil {
+				t.Fatalf("something has the focus: %T", c.Focused())
+			}
+			c.OnTypedKey()(esc)
+		}
+		if f.u.picker.dlg != nil {
+			t.Fatalf("Escape (select focused: %v) left the picker open", focusSelect)
+		}
+		if c.Overlays().Top() != nil {
+			t.Errorf("Escape (select focused: %v) left an overlay: %T", focusSelect, c.Overlays().Top())
+		}
+		if fmt.Sprintf("%p", c.OnTypedKey()) != fmt.Sprintf("%p", before) {
+			t.Errorf("the canvas's key handler was not restored after the picker closed")
+		}
+	}
+	if n := len(f.u.previews.cards); n != 0 {
+		t.Errorf("Escape opened %d previews, want none", n)
+	}
+}

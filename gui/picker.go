@@ -28,8 +28,8 @@ type picker struct {
 
 	// The open dialog's widgets; nil when closed.
 	kind   *widget.RadioGroup
-	device *widget.Select
-	mode   *widget.Select
+	device *escSelect
+	mode   *escSelect
 	status *widget.Label
 	dlg    *dialog.ConfirmDialog
 }
@@ -48,8 +48,8 @@ func (p *picker) show() {
 	p.kind = widget.NewRadioGroup(names, func(string) { p.fillDevices() })
 	p.kind.Horizontal = true
 	p.kind.Required = true
-	p.device = widget.NewSelect(nil, func(string) { p.fillModes() })
-	p.mode = widget.NewSelect(nil, nil)
+	p.device = newEscSelect(func(string) { p.fillModes() }, p.cancel)
+	p.mode = newEscSelect(nil, p.cancel)
 	p.status = widget.NewLabel("Reading devices…")
 	p.status.Importance = widget.LowImportance
 	form := widget.NewForm(
@@ -59,12 +59,55 @@ func (p *picker) show() {
 		widget.NewFormItem("", p.status),
 	)
 	p.dlg = dialog.NewCustomConfirm("New preview", "Open", "Cancel", form, p.onConfirm, p.u.win)
-	p.dlg.SetOnClosed(func() { p.dlg = nil })
+	// Escape cancels, as in any dialog: through the canvas while nothing
+	// has the focus, through the selects while they have it.
+	c := p.u.win.Canvas()
+	prevKey := c.OnTypedKey()
+	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		if ev.Name == fyne.KeyEscape {
+			p.cancel()
+		} else if prevKey != nil {
+			prevKey(ev)
+		}
+	})
+	p.dlg.SetOnClosed(func() {
+		p.dlg = nil
+		c.SetOnTypedKey(prevKey)
+	})
 	p.dlg.Resize(fyne.NewSize(520, 260))
 	p.kind.SetSelected(pickerKinds[0].name)
 	p.dlg.Show()
 	p.u.previews.tick() // hide X11 video windows under the dialog now, not at the next tick
 	p.reload()
+}
+
+// cancel closes the dialog as its Cancel button does.
+func (p *picker) cancel() {
+	if p.dlg != nil {
+		p.dlg.Hide()
+	}
+}
+
+// escSelect is a Select that passes Escape to esc: a focused widget gets
+// the keys, so the canvas never sees an Escape typed on it.
+type escSelect struct {
+	widget.Select
+	esc func()
+}
+
+func newEscSelect(changed func(string), esc func()) *escSelect {
+	s := &escSelect{esc: esc}
+	s.OnChanged = changed
+	s.ExtendBaseWidget(s)
+	return s
+}
+
+func (s *escSelect) TypedKey(ev *fyne.KeyEvent) {
+	if ev.Name == fyne.KeyEscape {
+		s.esc()
+		return
+	}
+	s.Select.TypedKey(ev)
 }
 
 // reload reads the devices on a goroutine and fills the dialog with them.
