@@ -140,6 +140,7 @@ func runBenchPreview(args []string) error {
 	fps := fs.Float64("fps", 30, "frame rate")
 	sinkPref := sinkFlag(fs)
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured seconds to this file")
+	idle := fs.Bool("idle", false, "measure the window with an empty view, no camera: the floor of every figure")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -183,6 +184,7 @@ func runBenchPreview(args []string) error {
 		FPS:       *fps,
 		VideoSink: sink,
 		OnMeasure: onMeasure,
+		Idle:      *idle,
 		// Also run when Fyne hangs on quit, so the result is printed then.
 		Finish: func(res gui.BenchResult, err error) error {
 			defer md.Close()

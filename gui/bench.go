@@ -21,7 +21,10 @@ type BenchOptions struct {
 	Width, Height int
 	FPS           float64
 	VideoSink     string // resolved, as for Options
-	Logger        *log.Logger
+	// Idle measures the same window with an empty view and no camera open:
+	// the floor every figure includes (Fyne's event loop).
+	Idle   bool
+	Logger *log.Logger
 	// OnMeasure, if set, is called as the measured interval starts (true)
 	// and ends (false), so a profile can cover exactly what is measured.
 	OnMeasure func(measuring bool)
@@ -113,6 +116,9 @@ func RunBench(a fyne.App, md *capture.MediaDevices, o BenchOptions) (BenchResult
 }
 
 func bench(ctx context.Context, md *capture.MediaDevices, view *VideoView, o BenchOptions) (BenchResult, error) {
+	if o.Idle {
+		return benchIdle(ctx, o)
+	}
 	w, h, fps := o.Width, o.Height, o.FPS
 	c := capture.MediaTrackConstraints{}
 	c.Width = &capture.ConstrainULong{Exact: &w}
@@ -192,6 +198,36 @@ func bench(ctx context.Context, md *capture.MediaDevices, view *VideoView, o Ben
 		Dropped:    b.view.Dropped - a.view.Dropped,
 		CPUSeconds: b.cpu - a.cpu,
 	}, nil
+}
+
+// benchIdle measures the window alone over o.Duration, after o.Warmup.
+func benchIdle(ctx context.Context, o BenchOptions) (BenchResult, error) {
+	wait := func(d time.Duration) error {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return nil
+		case <-ctx.Done():
+			return errors.New("bench: window closed before the end")
+		}
+	}
+	if err := wait(o.Warmup); err != nil {
+		return BenchResult{}, err
+	}
+	if o.OnMeasure != nil {
+		o.OnMeasure(true)
+	}
+	t0, c0 := time.Now(), cpuSeconds()
+	err := wait(o.Duration)
+	t1, c1 := time.Now(), cpuSeconds()
+	if o.OnMeasure != nil {
+		o.OnMeasure(false)
+	}
+	if err != nil {
+		return BenchResult{}, err
+	}
+	return BenchResult{Sink: "idle", Seconds: t1.Sub(t0).Seconds(), CPUSeconds: c1 - c0}, nil
 }
 
 // doWait runs f on the UI goroutine and waits for it, or for ctx: once the

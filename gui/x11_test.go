@@ -65,6 +65,55 @@ func TestX11Preview(t *testing.T) {
 	bin := buildTally(t)
 	t.Run("x11 sink", func(t *testing.T) { testX11Sink(t, bin) })
 	t.Run("no MIT-SHM", func(t *testing.T) { testNoMITSHM(t, bin) })
+	t.Run("bench-preview", func(t *testing.T) { testBenchPreview(t, bin) })
+}
+
+// testBenchPreview runs `tally bench-preview` as scripts/bench-preview.sh
+// does, with the preview and with --idle, and reads what it prints.
+func testBenchPreview(t *testing.T, bin string) {
+	x := testenv.StartXvfb(t)
+	field := func(a *tally, name string) float64 {
+		t.Helper()
+		for _, line := range strings.Split(a.log(), "\n") {
+			if v, ok := strings.CutPrefix(line, name+": "); ok {
+				f, err := strconv.ParseFloat(v, 64)
+				if err != nil {
+					t.Fatalf("%s: %q is not a number", name, v)
+				}
+				return f
+			}
+		}
+		t.Fatalf("bench-preview did not print %q:\n%s", name, a.log())
+		return 0
+	}
+	common := []string{"bench-preview", "--video-sink", "x11", "--seconds", "1", "--warmup", "0.3", "--size", "640x480", "--fps", "30"}
+	a := startTally(t, bin, x, common...)
+	a.waitExit(t)
+	if a.err != nil {
+		t.Fatalf("bench-preview: %v\n%s", a.err, a.log())
+	}
+	captured, shown := field(a, "frames captured"), field(a, "frames shown")
+	if captured < 15 || shown < captured*0.9 {
+		t.Errorf("bench-preview: %v frames captured in 1 s at 30 fps, %v shown; want about 30, nearly all shown\n%s", captured, shown, a.log())
+	}
+	if cpu := field(a, "cpu percent of one core"); cpu <= 0 {
+		t.Errorf("bench-preview: cpu %v%%, want a positive figure", cpu)
+	}
+	if !a.logHas("sink x11:") {
+		t.Errorf("bench-preview did not use the x11 sink:\n%s", a.log())
+	}
+
+	idle := startTally(t, bin, x, append(common, "--idle")...)
+	idle.waitExit(t)
+	if idle.err != nil {
+		t.Fatalf("bench-preview --idle: %v\n%s", idle.err, idle.log())
+	}
+	if n := field(idle, "frames captured"); n != 0 {
+		t.Errorf("bench-preview --idle captured %v frames, want none (no camera)", n)
+	}
+	if !idle.logHas("sink idle:") {
+		t.Errorf("bench-preview --idle does not say it measured the idle window:\n%s", idle.log())
+	}
 }
 
 // testX11Sink covers the first three tests of issue 7 in one run of the

@@ -2,7 +2,7 @@
 # Preview cost, side by side: Tally's preview (x11 and gl sinks) against
 # GStreamer's ximagesink at the same size and rate, under one private Xvfb,
 # in the same run. Prints frames captured/shown, CPU % of one core and the
-# ratio to GStreamer.
+# ratio to GStreamer, and the window's idle floor (no preview) beside them.
 #
 #   bash scripts/bench-preview.sh [SECONDS]          (default 10)
 #   TALLY_BENCH_CASES="1280x720@30 1920x1080@60" bash scripts/bench-preview.sh
@@ -55,10 +55,11 @@ gst_cpu() {
   awk -v c="$((c1 - c0))" -v tck="$tck" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.1f", 100 * c / tck / (t1 - t0) }'
 }
 
-# tally_bench SINK W H FPS: prints "captured shown cpu%".
+# tally_bench SINK W H FPS [ARGS]: prints "captured shown cpu%".
 tally_bench() {
   local sink=$1 w=$2 h=$3 fps=$4 log
-  log=$("$out/tally" bench-preview --video-sink "$sink" --seconds "$seconds" --warmup "$warmup" --size "${w}x${h}" --fps "$fps" 2>"$out/bench-$sink-${w}x${h}.log")
+  shift 4
+  log=$("$out/tally" bench-preview --video-sink "$sink" --seconds "$seconds" --warmup "$warmup" --size "${w}x${h}" --fps "$fps" "$@" 2>"$out/bench-$sink-${w}x${h}.log")
   awk -F': ' '/^frames captured/{c=$2} /^frames shown/{s=$2} /^cpu percent/{p=$2} END {print c, s, p}' <<<"$log"
 }
 
@@ -72,4 +73,8 @@ for c in $cases; do
     ratio=$(awk -v a="$cpu" -v b="$gst" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
     printf '%-14s %-6s %9s %7s %8s %10s\n' "$c" "$sink" "$cap" "$shown" "$cpu" "$ratio"
   done
+  # The same window with an empty view: Fyne's event loop, in every figure above.
+  read -r _ _ cpu <<<"$(tally_bench x11 "$w" "$h" "$fps" --idle)"
+  ratio=$(awk -v a="$cpu" -v b="$gst" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
+  printf '%-14s %-6s %9s %7s %8s %10s\n' "$c" "idle" "-" "-" "$cpu" "$ratio"
 done
