@@ -155,14 +155,25 @@ func bench(ctx context.Context, md *capture.MediaDevices, view *VideoView, o Ben
 		sn.at, sn.cpu = time.Now(), cpuSeconds()
 		return sn
 	}
+	// While waiting, keep the X11 window over the view as the app's tick
+	// does (every 250 ms), so that a sink hidden at start-up, before the
+	// window had its size, shows again.
 	wait := func(d time.Duration) error {
 		t := time.NewTimer(d)
 		defer t.Stop()
-		select {
-		case <-t.C:
-			return nil
-		case <-ctx.Done():
-			return errors.New("bench: window closed before the end")
+		tk := time.NewTicker(250 * time.Millisecond)
+		defer tk.Stop()
+		for {
+			select {
+			case <-t.C:
+				return nil
+			case <-tk.C:
+				if view.sink != nil {
+					doWait(ctx, func() { view.sink.follow(view) })
+				}
+			case <-ctx.Done():
+				return errors.New("bench: window closed before the end")
+			}
 		}
 	}
 	// The first frame, then the warm-up.
