@@ -144,6 +144,9 @@ func runBenchPreview(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := gui.CheckDisplay(); err != nil {
+		return err
+	}
 	var onMeasure func(bool)
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -161,9 +164,6 @@ func runBenchPreview(args []string) error {
 	}
 	w, h, err := parseSize(*size)
 	if err != nil {
-		return err
-	}
-	if err := gui.CheckDisplay(); err != nil {
 		return err
 	}
 	sink, reason, err := gui.ChooseSink(*sinkPref)
