@@ -156,25 +156,14 @@ func bench(ctx context.Context, md *capture.MediaDevices, view *VideoView, o Ben
 		return sn
 	}
 	// While waiting, keep the X11 window over the view as the app's tick
-	// does (every 250 ms), so that a sink hidden at start-up, before the
-	// window had its size, shows again.
+	// does, so that a sink hidden at start-up, before the window had its
+	// size, shows again.
 	wait := func(d time.Duration) error {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		tk := time.NewTicker(250 * time.Millisecond)
-		defer tk.Stop()
-		for {
-			select {
-			case <-t.C:
-				return nil
-			case <-tk.C:
-				if view.sink != nil {
-					doWait(ctx, func() { view.sink.follow(view) })
-				}
-			case <-ctx.Done():
-				return errors.New("bench: window closed before the end")
+		return benchWait(ctx, d, func() {
+			if view.sink != nil {
+				doWait(ctx, func() { view.sink.follow(view) })
 			}
-		}
+		})
 	}
 	// The first frame, then the warm-up.
 	deadline := time.Now().Add(10 * time.Second)
@@ -213,16 +202,7 @@ func bench(ctx context.Context, md *capture.MediaDevices, view *VideoView, o Ben
 
 // benchIdle measures the window alone over o.Duration, after o.Warmup.
 func benchIdle(ctx context.Context, o BenchOptions) (BenchResult, error) {
-	wait := func(d time.Duration) error {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			return nil
-		case <-ctx.Done():
-			return errors.New("bench: window closed before the end")
-		}
-	}
+	wait := func(d time.Duration) error { return benchWait(ctx, d, func() {}) }
 	if err := wait(o.Warmup); err != nil {
 		return BenchResult{}, err
 	}
@@ -239,6 +219,25 @@ func benchIdle(ctx context.Context, o BenchOptions) (BenchResult, error) {
 		return BenchResult{}, err
 	}
 	return BenchResult{Sink: "idle", Seconds: t1.Sub(t0).Seconds(), CPUSeconds: c1 - c0}, nil
+}
+
+// benchWait waits d, calling tick every 250 ms (the app's tick), or
+// fails when ctx ends (the window was closed).
+func benchWait(ctx context.Context, d time.Duration, tick func()) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	tk := time.NewTicker(250 * time.Millisecond)
+	defer tk.Stop()
+	for {
+		select {
+		case <-t.C:
+			return nil
+		case <-tk.C:
+			tick()
+		case <-ctx.Done():
+			return errors.New("bench: window closed before the end")
+		}
+	}
 }
 
 // doWait runs f on the UI goroutine and waits for it, or for ctx: once the
