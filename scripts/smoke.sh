@@ -85,7 +85,7 @@ if command -v xdotool >/dev/null 2>&1; then
   read -r wx wy ww wh < <(xwininfo -display "$display" -id "$win" | awk '/Absolute upper-left X/{x=$NF} /Absolute upper-left Y/{y=$NF} /Width:/{w=$NF} /Height:/{h=$NF} END{print x, y, w, h}')
   # "New preview…" is the top right button.
   DISPLAY=$display xdotool mousemove $((wx + ww - 70)) $((wy + 27)) click 1
-  sleep 1.5
+  sleep 3 # the device list is read off the UI goroutine; slow under -race
   import -display "$display" -window root out/screenshot-picker.png
   mapped=$(xwininfo -display "$display" -children -id "$win" | awk '/^ +0x/{print $1}' | while read -r c; do
     xwininfo -display "$display" -id "$c" | grep -c 'IsViewable' || true
