@@ -86,9 +86,11 @@ func runGUI(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := gui.CheckDisplay(); err != nil {
+	releaseDisplay, err := gui.CheckDisplay()
+	if err != nil {
 		return err
 	}
+	defer releaseDisplay()
 	// The window logs the choice with its event log.
 	sink, reason, err := gui.ChooseSink(*sinkPref)
 	if err != nil {
@@ -112,6 +114,7 @@ func runGUI(args []string) error {
 	if err != nil {
 		return errors.Join(err, guard.Finish())
 	}
+	releaseDisplay() // the window holds its own connection now
 	u := gui.Create(a, w, md, gui.Options{
 		VideoSink:   sink,
 		SinkReason:  reason,
@@ -144,9 +147,11 @@ func runBenchPreview(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := gui.CheckDisplay(); err != nil {
+	releaseDisplay, err := gui.CheckDisplay()
+	if err != nil {
 		return err
 	}
+	defer releaseDisplay()
 	var onMeasure func(bool)
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)

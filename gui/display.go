@@ -14,22 +14,26 @@ import (
 // CheckDisplay says why no window can open here, before Fyne tries: Fyne
 // v2.7.1's GLFW driver logs that it could not start and then panics in
 // NewWindow. On Linux its windows need an X11 display (XWayland in a
-// Wayland session); elsewhere there is nothing to check.
-func CheckDisplay() error {
+// Wayland session); elsewhere there is nothing to check. It keeps its
+// connection until release is called, once the window exists: an X server
+// that resets when its last client leaves (Xvfb) would otherwise refuse
+// the connections that follow this check for a moment.
+func CheckDisplay() (release func(), err error) {
 	if runtime.GOOS != "linux" {
-		return nil
+		return func() {}, nil
 	}
 	d := os.Getenv("DISPLAY")
 	if d == "" {
 		if os.Getenv("WAYLAND_DISPLAY") != "" {
-			return errors.New("no X11 display: DISPLAY is not set in this Wayland session, and Tally's window needs X11 (XWayland)")
+			return nil, errors.New("no X11 display: DISPLAY is not set in this Wayland session, and Tally's window needs X11 (XWayland)")
 		}
-		return errors.New("no display: DISPLAY is not set; start Tally in a desktop session, or under a private Xvfb with TALLY_XVFB=1 bash scripts/run.sh")
+		return nil, errors.New("no display: DISPLAY is not set; start Tally in a desktop session, or under a private Xvfb with TALLY_XVFB=1 bash scripts/run.sh")
 	}
-	if err := x11sink.Reachable(d); err != nil {
-		return fmt.Errorf("cannot open the X display %s: %w", d, err)
+	release, err = x11sink.Hold(d)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the X display %s: %w", d, err)
 	}
-	return nil
+	return release, nil
 }
 
 // NewWindow is a.NewWindow, with the panic Fyne raises when its driver

@@ -22,8 +22,8 @@ func TestCheckDisplay(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("DISPLAY", tc.display)
 			t.Setenv("WAYLAND_DISPLAY", tc.wayland)
-			err := CheckDisplay()
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
+			release, err := CheckDisplay()
+			if err == nil || !strings.Contains(err.Error(), tc.want) || release != nil {
 				t.Errorf("CheckDisplay() = %v, want an error with %q", err, tc.want)
 			}
 		})
@@ -31,9 +31,12 @@ func TestCheckDisplay(t *testing.T) {
 	t.Run("Xvfb", func(t *testing.T) {
 		x := testenv.StartXvfb(t)
 		t.Setenv("DISPLAY", x.Display())
-		if err := CheckDisplay(); err != nil {
-			t.Errorf("CheckDisplay() with a running X server: %v", err)
+		release, err := CheckDisplay()
+		if err != nil {
+			t.Fatalf("CheckDisplay() with a running X server: %v", err)
 		}
+		release()
+		release() // twice is harmless
 	})
 }
 

@@ -96,15 +96,19 @@ func Available(display string) error {
 	return nil
 }
 
-// Reachable reports whether an X client can connect to display ("" means
-// $DISPLAY), and if not, the connection's error.
-func Reachable(display string) error {
+// Hold connects to display ("" means $DISPLAY) and keeps the connection
+// until release is called, or returns the connection's error. An X server
+// that resets when its last client leaves (Xvfb does by default) refuses
+// connections while it resets: holding one across start-up keeps the
+// app's later connections (GLFW's, the sink's check) from landing in that
+// moment.
+func Hold(display string) (release func(), err error) {
 	conn, err := xgb.NewConnDisplay(display)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	closeConn(conn)
-	return nil
+	var once sync.Once
+	return func() { once.Do(func() { closeConn(conn) }) }, nil
 }
 
 // New creates the sink's window, unmapped and 1×1, as a child of parent (an

@@ -12,8 +12,8 @@ var errUnsupported = errors.New("x11sink: the X11 MIT-SHM sink is only built for
 // Available reports whether a Sink can work on display; here it never can.
 func Available(display string) error { return errUnsupported }
 
-// Reachable reports whether display can be reached; here it never can.
-func Reachable(display string) error { return errUnsupported }
+// Hold connects to display; here it never can.
+func Hold(display string) (release func(), err error) { return nil, errUnsupported }
 
 // Sink is not available on this platform; New always fails.
 type Sink struct{}
