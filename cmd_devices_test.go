@@ -43,3 +43,17 @@ func TestDevicesListsEveryKind(t *testing.T) {
 		t.Errorf("want one default per kind:\n%s", text)
 	}
 }
+
+// Formats Tally cannot convert are printed as such, not dropped.
+func TestDevicesPrintsUnsupportedFormats(t *testing.T) {
+	devs := []capture.DeviceDescriptor{{
+		DeviceID: "camera:platform-vivid.0-video-index0", Kind: capture.KindVideoInput, Label: "vivid", Default: true,
+		Modes:              []capture.MediaTrackSettings{{Width: 640, Height: 480, FrameRate: 25, Format: "YUYV"}},
+		UnsupportedFormats: []string{"BA81", "Y10"},
+	}}
+	var out strings.Builder
+	printDevices(&out, devs)
+	if want := "    BA81, Y10: not supported by Tally\n"; !strings.Contains(out.String(), want) {
+		t.Errorf("tally devices lacks %q:\n%s", want, out.String())
+	}
+}

@@ -154,7 +154,7 @@ func (s *Stream) Dequeue(timeout time.Duration) (Frame, error) {
 			return s.frame(&b, &planes)
 		}
 		if !errors.Is(err, unix.EAGAIN) {
-			return Frame{}, fmt.Errorf("%s: VIDIOC_DQBUF: %w", s.d.path, err)
+			return Frame{}, s.dqbufError(err)
 		}
 		left := time.Until(deadline)
 		if left <= 0 {
@@ -187,9 +187,22 @@ func (s *Stream) Dequeue(timeout time.Duration) (Frame, error) {
 			if errors.Is(err, unix.EAGAIN) {
 				err = unix.EIO
 			}
-			return Frame{}, fmt.Errorf("%s: VIDIOC_DQBUF after poll error %#x: %w", s.d.path, fds[0].Revents, err)
+			return Frame{}, s.dqbufError(err)
 		}
 	}
+}
+
+// dqbufError names a failed DQBUF. EIO and EPIPE mean either a driver
+// fault or a device that went away; asking QUERYCAP again tells them apart
+// (ENODEV once the node is unregistered), so the error wraps ENODEV then.
+func (s *Stream) dqbufError(err error) error {
+	if errors.Is(err, unix.EIO) || errors.Is(err, unix.EPIPE) {
+		var c capability
+		if perr := ioctl(s.d.fd, vidiocQueryCap, unsafe.Pointer(&c)); errors.Is(perr, unix.ENODEV) {
+			return fmt.Errorf("%s: VIDIOC_DQBUF: %w, and the device is gone: %w", s.d.path, err, perr)
+		}
+	}
+	return fmt.Errorf("%s: VIDIOC_DQBUF: %w", s.d.path, err)
 }
 
 func (s *Stream) frame(b *buffer, planes *[maxPlanes]plane) (Frame, error) {
