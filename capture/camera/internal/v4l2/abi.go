@@ -47,6 +47,7 @@ const (
 	CapVideoOutput        = 0x00000002
 	CapVideoCaptureMPlane = 0x00001000
 	CapMetaCapture        = 0x00800000
+	CapTouch              = 0x10000000
 	CapStreaming          = 0x04000000
 	CapDeviceCaps         = 0x80000000
 )

@@ -112,3 +112,25 @@ func openFDs(t *testing.T) int {
 	}
 	return len(ents)
 }
+
+func TestIsCapture(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		caps uint32
+		want bool
+	}{
+		{"vivid capture (v4l2-ctl: 0x05230005)", 0x05230005, true},
+		{"multi-planar capture", CapVideoCaptureMPlane | CapStreaming, true},
+		{"video output", CapVideoOutput | CapStreaming, false},
+		{"metadata capture (a UVC webcam's second node)", CapMetaCapture | CapStreaming, false},
+		{"touch sensor", CapVideoCapture | CapTouch | CapStreaming, false},
+		{"capture without streaming (read() only)", CapVideoCapture, false},
+	} {
+		if got := (Caps{DeviceCaps: tc.caps}).IsCapture(); got != tc.want {
+			t.Errorf("%s: IsCapture = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	if !(Caps{DeviceCaps: CapVideoCaptureMPlane | CapStreaming}).MPlane() || (Caps{DeviceCaps: 0x05230005}).MPlane() {
+		t.Error("MPlane wrong")
+	}
+}

@@ -20,9 +20,11 @@ type Caps struct {
 }
 
 // IsCapture reports whether the node captures video, single- or
-// multi-planar, and streams it: what a camera node is.
+// multi-planar, and streams it: what a camera node is. A touch sensor's
+// node also says video capture (it delivers heat maps); it is no camera.
 func (c Caps) IsCapture() bool {
-	return c.DeviceCaps&(CapVideoCapture|CapVideoCaptureMPlane) != 0 && c.DeviceCaps&CapStreaming != 0
+	return c.DeviceCaps&(CapVideoCapture|CapVideoCaptureMPlane) != 0 && c.DeviceCaps&CapStreaming != 0 &&
+		c.DeviceCaps&CapTouch == 0
 }
 
 // MPlane reports whether the node must be driven with the multi-planar API

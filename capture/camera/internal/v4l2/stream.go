@@ -52,7 +52,7 @@ func (f Frame) Errored() bool { return f.Flags&BufFlagError != 0 }
 // maps and queues them, and turns streaming on. On any failure everything it
 // did is undone — buffers unmapped, then freed with REQBUFS 0 — so the
 // caller closing the device leaves the node free for the next program.
-func (d *Device) Start(count, nplanes int) (s *Stream, err error) {
+func (d *Device) Start(count, nplanes int) (_ *Stream, err error) {
 	if nplanes < 1 || nplanes > maxPlanes {
 		return nil, fmt.Errorf("%s: %d planes", d.path, nplanes)
 	}
@@ -63,7 +63,7 @@ func (d *Device) Start(count, nplanes int) (s *Stream, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("eventfd: %w", err)
 	}
-	s = &Stream{d: d, nplanes: nplanes, wake: wake}
+	s := &Stream{d: d, nplanes: nplanes, wake: wake}
 	rb := requestBuffers{count: uint32(count), typ: d.btype, memory: memoryMmap}
 	if err := d.ioctl("VIDIOC_REQBUFS", vidiocReqBufs, unsafe.Pointer(&rb)); err != nil {
 		unix.Close(wake)
