@@ -197,6 +197,8 @@ func TestVividEveryFormat(t *testing.T) {
 					frames := readFrames(t, d, 2)
 					if got := frames[1].Image.Bounds(); got != image.Rect(0, 0, sz[0], sz[1]) {
 						t.Errorf("%s %dx%d: frame bounds %v", f, sz[0], sz[1], got)
+					} else {
+						checkBars(t, f+" "+m.Format, frames[1].Image)
 					}
 					if l := d.stream.Layout(); l.FourCC != f || l.Width != sz[0] {
 						t.Errorf("layout read back: %+v", l)
@@ -210,6 +212,34 @@ func TestVividEveryFormat(t *testing.T) {
 		})
 	}
 	useVivid(t, vividParams)
+}
+
+// barLuma is the limited-range BT.601 luma of vivid's 75 % colour bars,
+// left to right: white, yellow, cyan, green, magenta, red, blue, black.
+var barLuma = [8]float64{180, 162, 131, 112, 84, 65, 35, 16}
+
+// lumaAt is a pixel's limited-range luma, whatever the picture's type: the
+// Y sample itself for Y'CbCr, else BT.601 of its RGB, mapped to 16-235.
+func lumaAt(img image.Image, x, y int) float64 {
+	if yc, ok := img.(*image.YCbCr); ok {
+		return float64(yc.Y[yc.YOffset(x, y)])
+	}
+	r, g, b, _ := img.At(x, y).RGBA()
+	full := (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(b)) / 257
+	return 16 + full*219/255
+}
+
+// checkBars checks the middle of each of vivid's bars, near the bottom: the frame was
+// read from the right bytes in the right layout.
+func checkBars(t *testing.T, what string, img image.Image) {
+	t.Helper()
+	b := img.Bounds()
+	for i, want := range barLuma {
+		x, y := b.Min.X+(2*i+1)*b.Dx()/16, b.Max.Y-1-b.Dy()/20 // under vivid's text
+		if got := lumaAt(img, x, y); got < want-6 || got > want+6 {
+			t.Errorf("%s %dx%d: bar %d luma %.0f at (%d,%d), want %.0f", what, b.Dx(), b.Dy(), i, got, x, y, want)
+		}
+	}
 }
 
 // A failed STREAMON (and REQBUFS) leaves nothing mapped or open: the next
@@ -489,4 +519,28 @@ func TestVividBusyNamesHolder(t *testing.T) {
 		t.Errorf("open while v4l2-ctl streams: %v\nv4l2-ctl: %s", err, out.String())
 	}
 	assertReleased(t, "after the busy open")
+}
+
+// With vivid's pattern moving, consecutive frames differ, below the text
+// (whose counters change anyway): each read is a new frame from the driver,
+// not the same buffer again.
+func TestVividMovingPattern(t *testing.T) {
+	useVivid(t, vividParams)
+	ctl(t, "horizontal_movement=6") // "Move Right Fast"
+	defer ctl(t, "horizontal_movement=3")
+	b := New()
+	cam := vividCamera(t, b)
+	m, _ := fastest(cam.Modes, "YUYV", 320, 180)
+	d := openMode(t, b, cam.DeviceID, m)
+	defer d.Close()
+	var prev []byte
+	for i := range 4 {
+		f := readFrames(t, d, 1)[0]
+		img := f.Image.(*image.YCbCr)
+		y := bytes.Clone(img.Y[img.YOffset(0, 179):][:320])
+		if prev != nil && bytes.Equal(prev, y) {
+			t.Errorf("frame %d is the same picture as the one before", i)
+		}
+		prev = y
+	}
 }
