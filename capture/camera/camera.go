@@ -424,7 +424,7 @@ func (d *device) readError(ctx context.Context, err error) error {
 	if d.isGone() {
 		return d.goneError()
 	}
-	if errors.Is(err, capture.ErrNotFound) { // the system saw the device go
+	if errors.Is(err, errUnplugged) || errors.Is(err, capture.ErrNotFound) { // the system saw the device go
 		d.goneOnce.Do(func() { close(d.gone) })
 		return capture.NewError(capture.ErrNotFound, err, "camera %q (%s) was unplugged", d.label, d.deviceID)
 	}

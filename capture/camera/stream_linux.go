@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tally-app/tally/capture"
 	"github.com/tally-app/tally/capture/camera/internal/v4l2"
 )
 
@@ -29,9 +30,6 @@ const (
 )
 
 var errStreamClosed = errors.New("camera stream closed")
-
-// errStalled is the cause of a stream that delivers nothing for too long.
-var errStalled = errors.New("camera stalled")
 
 // v4l2Stream is an open camera streaming into mmap'ed buffers, with the
 // policy for driver faults: a buffer flagged as errored is given back and
@@ -115,7 +113,7 @@ func (st *v4l2Stream) ReadFrame(ctx context.Context) ([][]byte, error) {
 				return nil, err
 			}
 			if silent := time.Since(st.lastFrame); silent > st.stallAfter {
-				return nil, fmt.Errorf("%s delivered no frame for %v: %w", st.dev.Path(), silent.Round(100*time.Millisecond), errStalled)
+				return nil, fmt.Errorf("%s delivered no frame for %v: %w", st.dev.Path(), silent.Round(100*time.Millisecond), capture.ErrStalled)
 			}
 			continue
 		case err != nil:

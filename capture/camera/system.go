@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"syscall"
-
-	"github.com/tally-app/tally/capture"
 )
 
 // System is the camera layer under the Backend: what devices exist, what
@@ -84,12 +82,15 @@ type Stream interface {
 	Close() error
 }
 
+// errUnplugged marks a stream error that means the device went away.
+var errUnplugged = errors.New("the device went away")
+
 // streamError classifies a failed DQBUF: a device that went away (ENODEV,
-// ENXIO, or EIO/EPIPE with the node unregistered) is NotFound, so the
-// source ends as unplugged; anything else is the driver failing.
+// ENXIO, or EIO/EPIPE with the node unregistered) wraps errUnplugged, so
+// the source ends as unplugged; anything else is the driver failing.
 func streamError(err error) error {
 	if errors.Is(err, syscall.ENODEV) || errors.Is(err, syscall.ENXIO) {
-		return capture.NewError(capture.ErrNotFound, err, "camera unplugged")
+		return fmt.Errorf("%w: %w", errUnplugged, err)
 	}
 	return err
 }

@@ -299,7 +299,7 @@ func TestVividTransientFaults(t *testing.T) {
 
 // endsWith opens the camera through MediaDevices, does what breaks it, and
 // checks the track ends exactly once and the device is released.
-func endsWith(t *testing.T, breakIt func(), wantGone bool) {
+func endsWith(t *testing.T, breakIt func(), want capture.EndReason) {
 	t.Helper()
 	b := New()
 	md := capture.NewMediaDevices(b)
@@ -333,9 +333,13 @@ func endsWith(t *testing.T, breakIt func(), wantGone bool) {
 	if n := ended.Load(); n != 1 {
 		t.Errorf("ended fired %d times, want 1", n)
 	}
+	if got := tr.EndReason(); got != want {
+		t.Errorf("the track ended %q (%v), want %q", got, tr.EndError(), want)
+	}
+	t.Logf("ended %q: %v", tr.EndReason(), tr.EndError())
 	_, err = dev.ReadVideo(context.Background())
-	if gone := errors.Is(err, capture.ErrNotFound); gone != wantGone {
-		t.Errorf("read after the fault: %v; want unplugged %v", err, wantGone)
+	if gone := errors.Is(err, capture.ErrNotFound); gone != (want == capture.EndUnplugged) {
+		t.Errorf("read after the fault: %v; want unplugged %v", err, want == capture.EndUnplugged)
 	}
 	assertReleased(t, "after the track ended")
 }
@@ -362,7 +366,7 @@ func TestVividFatalStreamingError(t *testing.T) {
 	assertReleased(t, "after close")
 	otherProgramStreams(t)
 
-	endsWith(t, func() { ctl(t, "inject_fatal_streaming_error=1") }, false)
+	endsWith(t, func() { ctl(t, "inject_fatal_streaming_error=1") }, capture.EndFailed)
 	otherProgramStreams(t)
 }
 
@@ -382,19 +386,22 @@ func TestVividStalled(t *testing.T) {
 			break
 		}
 	}
-	if !errors.Is(err, capture.ErrNotReadable) || !errors.Is(err, errStalled) {
+	if !errors.Is(err, capture.ErrNotReadable) || !errors.Is(err, capture.ErrStalled) {
 		t.Errorf("with every buffer dropped: %v, want a stalled NotReadableError", err)
 	}
 	t.Logf("stalled after %v: %v", time.Since(start).Round(100*time.Millisecond), err)
 	d.Close()
 	assertReleased(t, "after close")
+
+	ctl(t, "percentage_of_dropped_buffers=0")
+	endsWith(t, func() { ctl(t, "percentage_of_dropped_buffers=100") }, capture.EndStalled)
 }
 
 // The disconnect button and a sysfs unbind are unplugs: the track ends as
 // NotFound; after a rebind the camera is back with the same id.
 func TestVividUnplug(t *testing.T) {
 	useVivid(t, vividParams)
-	endsWith(t, func() { ctl(t, "disconnect=1") }, true)
+	endsWith(t, func() { ctl(t, "disconnect=1") }, capture.EndUnplugged)
 	vividLoaded = "" // disconnected for good: reload
 
 	useVivid(t, vividParams)
@@ -406,7 +413,7 @@ func TestVividUnplug(t *testing.T) {
 			t.Fatal(err)
 		}
 		unbound = true
-	}, true)
+	}, capture.EndUnplugged)
 	if !unbound {
 		return
 	}
