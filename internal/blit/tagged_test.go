@@ -195,5 +195,9 @@ func benchTagged(b *testing.B, ratio image.YCbCrSubsampleRatio, dstW, dstH int) 
 	}
 }
 
-func BenchmarkTagged422To720BGRX(b *testing.B) { benchTagged(b, image.YCbCrSubsampleRatio422, 1280, 720) }
-func BenchmarkTagged420To360BGRX(b *testing.B) { benchTagged(b, image.YCbCrSubsampleRatio420, 640, 360) }
+func BenchmarkTagged422To720BGRX(b *testing.B) {
+	benchTagged(b, image.YCbCrSubsampleRatio422, 1280, 720)
+}
+func BenchmarkTagged420To360BGRX(b *testing.B) {
+	benchTagged(b, image.YCbCrSubsampleRatio420, 640, 360)
+}
