@@ -30,11 +30,6 @@ const IDPrefix = "camera:"
 // while someone listens for devicechange.
 const DefaultPollInterval = time.Second
 
-// poolSize is how many frame buffers a converter keeps for reuse: one being
-// filled, one with each of a couple of consumers. When consumers hold more,
-// new buffers are made and the extras dropped when they come back.
-const poolSize = 4
-
 // Backend is the camera backend. It implements capture.Backend and
 // capture.DeviceChangeNotifier.
 type Backend struct {

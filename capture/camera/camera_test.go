@@ -257,7 +257,7 @@ func TestOpenTwiceIsBusy(t *testing.T) {
 func TestReadVideoEachFormat(t *testing.T) {
 	cam := CameraInfo{ID: "multi", Label: "Multi", Path: "/dev/video9"}
 	fourcc := func(legacy string) string {
-		for k, v := range legacyFormat {
+		for k, v := range rawName {
 			if v == legacy {
 				return k
 			}
@@ -284,10 +284,7 @@ func TestReadVideoEachFormat(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			img, ok := fr.Image.(*image.YCbCr)
-			if !ok {
-				t.Fatalf("frame is %T", fr.Image)
-			}
+			img := samples(t, fr.Image)
 			checkYCbCr(t, img, 48, 32, f.ratio)
 		})
 	}
@@ -318,7 +315,7 @@ func TestReadVideoMJPEG(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := fr.Image.(*image.YCbCr).YCbCrAt(60, 20); !near(got.Y, right.Y, 3) {
+	if got := samples(t, fr.Image).YCbCrAt(60, 20); !near(got.Y, right.Y, 3) {
 		t.Errorf("right half %v, want about %v", got, right)
 	}
 	// A corrupt frame fails the read with NotReadableError naming the camera.
@@ -447,22 +444,22 @@ func TestThroughMediaDevices(t *testing.T) {
 	}
 
 	r := tr.NewVideoReader()
+	buffers := map[*uint8]bool{} // distinct pictures, by their first sample
 	for i := 0; i < 40; i++ {
 		f, err := r.Read(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
-		img := f.Image.(*image.YCbCr)
+		img := samples(t, f.Image)
 		if img.Rect.Dx() != 640 || img.Y[0] != yAt(0, 0) || img.Cr[img.COffset(639, 479)] != crAt(319, 479) {
 			t.Fatalf("frame %d has wrong pixels", i)
 		}
+		buffers[&img.Y[0]] = true
 	}
 	r.Close()
-	b.mu.Lock()
-	d := b.open[c270.ID]
-	b.mu.Unlock()
-	if n := d.conv.made.Load(); n > poolSize+2 {
-		t.Errorf("%d frame buffers made for 40 frames: buffers are not recycled", n)
+	// The converter's pool holds 4; a few more may be out with the readers.
+	if n := len(buffers); n > 8 {
+		t.Errorf("%d frame buffers for 40 frames: buffers are not recycled", n)
 	}
 
 	tr.Stop()
@@ -575,14 +572,14 @@ func TestNoCameraHere(t *testing.T) {
 	}
 }
 
-// A layout the converter cannot read (the driver padded the lines) fails the
+// A layout the converter cannot read (lines shorter than a row) fails the
 // open with NotReadableError naming the mode, and closes the stream.
 func TestOpenUnconvertibleLayout(t *testing.T) {
 	fs := newFakeSystem(c270)
-	fs.layout[c270.ID] = func(l *FrameLayout) { l.BytesPerLine[0] += 64 }
+	fs.layout[c270.ID] = func(l *FrameLayout) { l.BytesPerLine[0] = 100 } // less than a row
 	b := NewWithSystem(fs)
 	_, err := b.Open(context.Background(), IDPrefix+c270.ID, mode("YUYV", 640, 480, 30))
-	if !errors.Is(err, capture.ErrNotReadable) || !strings.Contains(err.Error(), "YUYV 640x480") || !strings.Contains(err.Error(), "bytes per line") {
+	if !errors.Is(err, capture.ErrNotReadable) || !strings.Contains(err.Error(), "YUYV 640x480") || !strings.Contains(err.Error(), "bytesperline 100") {
 		t.Errorf("open with padded lines: %v", err)
 	}
 	if b.OpenCount() != 0 || fs.anyOpen() {
@@ -615,3 +612,16 @@ type errStream struct {
 }
 
 func (s errStream) ReadFrame(context.Context) ([][]byte, error) { return nil, s.err }
+
+// samples is a frame's Y'CbCr samples, tagged or not.
+func samples(t *testing.T, img image.Image) *image.YCbCr {
+	t.Helper()
+	switch p := img.(type) {
+	case *capture.YCbCr:
+		return p.Planes()
+	case *image.YCbCr:
+		return p
+	}
+	t.Fatalf("frame is %T, not Y'CbCr", img)
+	return nil
+}

@@ -38,7 +38,7 @@ func (s *fakeSystem) Cameras() ([]CameraInfo, error) {
 
 // naturalLayout is the layout a driver sets for m with unpadded lines.
 func naturalLayout(m Mode) FrameLayout {
-	l := FrameLayout{FourCC: m.Format, Width: m.Width, Height: m.Height, BytesPerLine: []int{naturalLine(m.Format, m.Width)}}
+	l := FrameLayout{FourCC: m.Format, Width: m.Width, Height: m.Height, BytesPerLine: []int{0}} // 0: tightly packed
 	l.SizeImage = []int{len(makeFrame(m.Format, m.Width, m.Height))}
 	return l
 }
@@ -101,8 +101,11 @@ func makeFrame(fourcc string, w, h int) []byte {
 	if fourcc == "MJPG" {
 		return nil
 	}
-	return makeRaw(legacyFormat[fourcc], w, h)
+	return makeRaw(rawName[fourcc], w, h)
 }
+
+// rawName names the V4L2 formats makeRaw generates as convert.go names them.
+var rawName = map[string]string{"YUYV": FormatYUYV, "UYVY": FormatUYVY, "YU12": FormatI420, "NV12": FormatNV12, "NV21": FormatNV21}
 
 type fakeStream struct {
 	id       string
