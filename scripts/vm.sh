@@ -8,8 +8,10 @@
 #
 # The guest runs the host's own programs: the host's / is its root, read-only
 # over 9p, with a writable overlay (in guest RAM) on top, fresh /tmp, /run and
-# /dev/shm, and the command starts in the current directory with a chosen
-# environment (see pass_env) plus TALLY_IN_VM=1 and TALLY_VM_KERNEL. Its
+# /dev/shm (so a binary to run must not live in the host's /tmp: the Go
+# tests put theirs in the cache below), and the command starts in the current directory with a chosen
+# environment (see pass_env) plus TALLY_IN_VM=1, TALLY_VM_KERNEL (the kernel
+# tree, for modprobe -d) and TALLY_VM_VIVID (the boot's --vivid). Its
 # stdout and stderr arrive on this script's stdout and stderr (the kernel's
 # console goes to a log, shown only when the VM fails), its exit status is
 # this script's. Other exit statuses: 124 the timeout hit, 125 the VM failed
@@ -190,9 +192,9 @@ while IFS= read -r name; do pass_env+=("$name"); done < <(compgen -e | grep '^TA
   echo "#!/bin/bash"
   echo "unset \$(compgen -e)" # the guest's init environment stays out
   for name in "${pass_env[@]}"; do
-    [ -n "${!name+x}" ] && [[ $name != TALLY_VM_KERNEL ]] && printf 'export %s=%q\n' "$name" "${!name}"
+    [ -n "${!name+x}" ] && [[ $name != TALLY_VM_KERNEL && $name != TALLY_VM_VIVID ]] && printf 'export %s=%q\n' "$name" "${!name}"
   done
-  printf 'export TALLY_IN_VM=1 TALLY_VM_KERNEL=%q\n' "$kernel_root"
+  printf 'export TALLY_IN_VM=1 TALLY_VM_KERNEL=%q TALLY_VM_VIVID=%q\n' "$kernel_root" "$vivid_params"
   printf 'cd %q || exit 125\n' "$PWD"
   printf 'exec'; printf ' %q' "$@"; printf '\n'
 } >"$run/cmd.sh"
