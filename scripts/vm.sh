@@ -7,15 +7,15 @@
 #   bash scripts/vm.sh --prepare     fetch the kernel and build the initramfs only
 #
 # The guest runs the host's own programs: the host's / is its root, read-only
-# over 9p, with a writable overlay (in guest RAM) on top, fresh /tmp, /run and
-# /dev/shm (so a binary to run must not live in the host's /tmp: the Go
-# tests put theirs in the cache below), and the command starts in the current directory with a chosen
-# environment (see pass_env) plus TALLY_IN_VM=1, TALLY_VM_KERNEL (the kernel
-# tree, for modprobe -d) and TALLY_VM_VIVID (the boot's --vivid). Its
-# stdout and stderr arrive on this script's stdout and stderr (the kernel's
-# console goes to a log, shown only when the VM fails), its exit status is
-# this script's. Other exit statuses: 124 the timeout hit, 125 the VM failed
-# before the command finished.
+# over 9p, with a writable overlay (in guest RAM) on top and fresh /tmp, /run
+# and /dev/shm (so a binary to run must not live in the host's /tmp: the Go
+# tests put theirs in the cache below). The command starts in the current
+# directory with a chosen environment (see pass_env) plus TALLY_IN_VM=1,
+# TALLY_VM_KERNEL (the kernel tree, for modprobe -d) and TALLY_VM_VIVID (the
+# boot's --vivid). Its stdout and stderr arrive on this script's stdout and
+# stderr (the kernel's console goes to a log, shown only when the VM fails),
+# its exit status is this script's. Other exit statuses: 124 the timeout
+# hit, 125 the VM failed before the command finished.
 #
 # Options:
 #   --vivid PARAMS   vivid's module parameters, e.g. 'n_devs=1 node_types=0x1'
