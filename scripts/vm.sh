@@ -69,6 +69,9 @@ done
 
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd -P)
+case $cache/ in
+  /tmp/* | /run/* | /dev/shm/*) die "vm.sh: the cache ($cache) must not be under /tmp, /run or /dev/shm: the guest has its own there and would not see the kernel's modules (set TALLY_VM_CACHE)" ;;
+esac
 
 # --- The kernel: the one linux-image-amd64 names now, unpacked once. ---
 # Every step below runs under one lock, so parallel callers download once.
@@ -176,6 +179,7 @@ run=$(mktemp -d "${TMPDIR:-/tmp}/tally-vm.XXXXXX")
 qemu_pid=
 reader_pids=()
 cleanup() {
+  set +e # a killed child's non-zero wait must not cut the cleanup short
   [ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null && wait "$qemu_pid" 2>/dev/null
   local p; for p in "${reader_pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
   rm -rf "$run"
