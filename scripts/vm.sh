@@ -7,13 +7,15 @@
 #   bash scripts/vm.sh --prepare     fetch the kernel and build the initramfs only
 #
 # The guest runs the host's own programs: the host's / is its root, read-only
-# over 9p, with a writable overlay (in guest RAM) on top, fresh /tmp, /run and
-# /dev/shm, and the command starts in the current directory with a chosen
-# environment (see pass_env) plus TALLY_IN_VM=1 and TALLY_VM_KERNEL. Its
-# stdout and stderr arrive on this script's stdout and stderr (the kernel's
-# console goes to a log, shown only when the VM fails), its exit status is
-# this script's. Other exit statuses: 124 the timeout hit, 125 the VM failed
-# before the command finished.
+# over 9p, with a writable overlay (in guest RAM) on top and fresh /tmp, /run
+# and /dev/shm (so a binary to run must not live in the host's /tmp: the Go
+# tests put theirs in the cache below). The command starts in the current
+# directory with a chosen environment (see pass_env) plus TALLY_IN_VM=1,
+# TALLY_VM_KERNEL (the kernel tree, for modprobe -d) and TALLY_VM_VIVID (the
+# boot's --vivid). Its stdout and stderr arrive on this script's stdout and
+# stderr (the kernel's console goes to a log, shown only when the VM fails),
+# its exit status is this script's. Other exit statuses: 124 the timeout
+# hit, 125 the VM failed before the command finished.
 #
 # Options:
 #   --vivid PARAMS   vivid's module parameters, e.g. 'n_devs=1 node_types=0x1'
@@ -67,6 +69,9 @@ done
 
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd -P)
+case $cache/ in
+  /tmp/* | /run/* | /dev/shm/*) die "vm.sh: the cache ($cache) must not be under /tmp, /run or /dev/shm: the guest has its own there and would not see the kernel's modules (set TALLY_VM_CACHE)" ;;
+esac
 
 # --- The kernel: the one linux-image-amd64 names now, unpacked once. ---
 # Every step below runs under one lock, so parallel callers download once.
@@ -174,6 +179,7 @@ run=$(mktemp -d "${TMPDIR:-/tmp}/tally-vm.XXXXXX")
 qemu_pid=
 reader_pids=()
 cleanup() {
+  set +e # a killed child's non-zero wait must not cut the cleanup short
   [ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null && wait "$qemu_pid" 2>/dev/null
   local p; for p in "${reader_pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
   rm -rf "$run"
@@ -190,9 +196,9 @@ while IFS= read -r name; do pass_env+=("$name"); done < <(compgen -e | grep '^TA
   echo "#!/bin/bash"
   echo "unset \$(compgen -e)" # the guest's init environment stays out
   for name in "${pass_env[@]}"; do
-    [ -n "${!name+x}" ] && [[ $name != TALLY_VM_KERNEL ]] && printf 'export %s=%q\n' "$name" "${!name}"
+    [ -n "${!name+x}" ] && [[ $name != TALLY_VM_KERNEL && $name != TALLY_VM_VIVID ]] && printf 'export %s=%q\n' "$name" "${!name}"
   done
-  printf 'export TALLY_IN_VM=1 TALLY_VM_KERNEL=%q\n' "$kernel_root"
+  printf 'export TALLY_IN_VM=1 TALLY_VM_KERNEL=%q TALLY_VM_VIVID=%q\n' "$kernel_root" "$vivid_params"
   printf 'cd %q || exit 125\n' "$PWD"
   printf 'exec'; printf ' %q' "$@"; printf '\n'
 } >"$run/cmd.sh"
