@@ -3,9 +3,8 @@
 package camera
 
 // Tests against the kernel's own V4L2 test driver, vivid, in the test VM
-// (scripts/vm.sh). TestVividInVM, on the host, builds this package's test
-// binary and runs the TestVivid* tests in the VM; there TALLY_IN_VM=1 and
-// /dev/video0 is vivid's capture node.
+// (scripts/vm.sh). TestVivid, on the host, runs the TestVivid_* tests in one
+// boot of the VM; there /dev/video0 is vivid's capture node.
 
 import (
 	"bufio"
@@ -24,6 +23,7 @@ import (
 	"time"
 
 	"github.com/tally-app/tally/capture"
+	"github.com/tally-app/tally/internal/testenv"
 )
 
 // vividParams is what the VM boots vivid with and what each test restores:
@@ -34,11 +34,14 @@ const vividParams = "n_devs=1 node_types=0x1"
 // ("" forces a reload: a test left it disconnected).
 var vividLoaded = vividParams
 
+// TestVivid runs the TestVivid_* tests in the test VM.
+func TestVivid(t *testing.T) {
+	testenv.RunTestsInVM(t, "^TestVivid_", testenv.VMOptions{Vivid: vividParams})
+}
+
 func inVM(t *testing.T) {
 	t.Helper()
-	if os.Getenv("TALLY_IN_VM") != "1" {
-		t.Skip("needs vivid: runs inside the test VM (TestVividInVM)")
-	}
+	testenv.SkipUnlessInVM(t, "TestVivid")
 }
 
 // useVivid makes sure vivid is loaded with params, reloading it if not.
@@ -155,7 +158,7 @@ func fastest(modes []capture.MediaTrackSettings, format string, w, h int) (captu
 // vivid's default node set has output, metadata, VBI, radio, SDR and touch
 // nodes beside its capture node: only the capture node is a camera, with a
 // sysfs id, flagged default, its unconvertible formats listed as such.
-func TestVividOnlyCaptureNodes(t *testing.T) {
+func TestVivid_OnlyCaptureNodes(t *testing.T) {
 	useVivid(t, "")
 	b := New()
 	d := vividCamera(t, b)
@@ -174,7 +177,7 @@ func TestVividOnlyCaptureNodes(t *testing.T) {
 // Every format Tally converts streams, at three sizes, with frames of the
 // size asked for and vivid's bars where they belong; single-planar at three
 // sizes, multi-planar at one.
-func TestVividEveryFormat(t *testing.T) {
+func TestVivid_EveryFormat(t *testing.T) {
 	for _, params := range []string{vividParams, vividParams + " multiplanar=2"} {
 		t.Run(params, func(t *testing.T) {
 			useVivid(t, params)
@@ -257,7 +260,7 @@ func checkBars(t *testing.T, what string, img image.Image) {
 
 // A failed STREAMON (and REQBUFS) leaves nothing mapped or open: the next
 // open works, Tally's and another program's.
-func TestVividOpenFaults(t *testing.T) {
+func TestVivid_OpenFaults(t *testing.T) {
 	for _, inject := range []string{"inject_vidioc_streamon_error=1", "inject_vidioc_reqbufs_error=1"} {
 		t.Run(inject, func(t *testing.T) {
 			useVivid(t, vividParams)
@@ -285,7 +288,7 @@ func TestVividOpenFaults(t *testing.T) {
 
 // A failed QBUF and a buffer the driver flags as errored cost one frame
 // each; the stream goes on.
-func TestVividTransientFaults(t *testing.T) {
+func TestVivid_TransientFaults(t *testing.T) {
 	useVivid(t, vividParams)
 	b := New()
 	cam := vividCamera(t, b)
@@ -357,7 +360,7 @@ func endsWith(t *testing.T, breakIt func(), want capture.EndReason) {
 	assertReleased(t, "after the track ended")
 }
 
-func TestVividFatalStreamingError(t *testing.T) {
+func TestVivid_FatalStreamingError(t *testing.T) {
 	useVivid(t, vividParams)
 	// The device's read error, seen directly, before capture closes it.
 	b := New()
@@ -383,7 +386,7 @@ func TestVividFatalStreamingError(t *testing.T) {
 	otherProgramStreams(t)
 }
 
-func TestVividStalled(t *testing.T) {
+func TestVivid_Stalled(t *testing.T) {
 	useVivid(t, vividParams)
 	b := New()
 	cam := vividCamera(t, b)
@@ -412,7 +415,7 @@ func TestVividStalled(t *testing.T) {
 
 // The disconnect button and a sysfs unbind are unplugs: the track ends as
 // NotFound; after a rebind the camera is back with the same id.
-func TestVividUnplug(t *testing.T) {
+func TestVivid_Unplug(t *testing.T) {
 	useVivid(t, vividParams)
 	endsWith(t, func() { ctl(t, "disconnect=1") }, capture.EndUnplugged)
 	vividLoaded = "" // disconnected for good: reload
@@ -451,7 +454,7 @@ func TestVividUnplug(t *testing.T) {
 
 // Clone, stop the original: frames still flow; the last stop closes the fd
 // and every mapping.
-func TestVividCloneThenStop(t *testing.T) {
+func TestVivid_CloneThenStop(t *testing.T) {
 	useVivid(t, vividParams)
 	b := New()
 	md := capture.NewMediaDevices(b)
@@ -484,7 +487,7 @@ func TestVividCloneThenStop(t *testing.T) {
 }
 
 // Twenty open/stop cycles leak no fd, mapping or goroutine.
-func TestVividCycles(t *testing.T) {
+func TestVivid_Cycles(t *testing.T) {
 	useVivid(t, vividParams)
 	b := New()
 	cam := vividCamera(t, b)
@@ -509,7 +512,7 @@ func TestVividCycles(t *testing.T) {
 }
 
 // A camera another program streams from is busy, and the error names it.
-func TestVividBusyNamesHolder(t *testing.T) {
+func TestVivid_BusyNamesHolder(t *testing.T) {
 	useVivid(t, vividParams)
 	b := New()
 	cam := vividCamera(t, b)
@@ -544,7 +547,7 @@ func TestVividBusyNamesHolder(t *testing.T) {
 // With vivid's pattern moving, consecutive frames differ, below the text
 // (whose counters change anyway): each read is a new frame from the driver,
 // not the same buffer again.
-func TestVividMovingPattern(t *testing.T) {
+func TestVivid_MovingPattern(t *testing.T) {
 	useVivid(t, vividParams)
 	ctl(t, "horizontal_movement=6") // "Move Right Fast"
 	defer ctl(t, "horizontal_movement=3")
