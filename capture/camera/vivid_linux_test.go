@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"image"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -566,4 +567,62 @@ func TestVivid_MovingPattern(t *testing.T) {
 		}
 		prev = y
 	}
+}
+
+// A camera another Tally process streams from is busy, and the error names
+// that process: the helper below, this test binary run again, holds it.
+func TestVivid_BusyByAnotherTally(t *testing.T) {
+	useVivid(t, vividParams)
+	other := exec.Command(os.Args[0], "-test.run", "^TestHelperHoldCamera$")
+	other.Env = append(os.Environ(), "TALLY_HOLD_CAMERA=1")
+	stdin, err := other.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := other.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		stdin.Close() // the helper closes the camera and exits
+		if err := other.Wait(); err != nil {
+			t.Errorf("the holding process: %v", err)
+		}
+	}()
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() && sc.Text() != "holding" {
+	}
+	go func() { // drain the rest (PASS) so the helper never blocks on its output
+		for sc.Scan() {
+		}
+	}()
+	b := New()
+	cam := vividCamera(t, b)
+	m, _ := fastest(cam.Modes, "YUYV", 320, 180)
+	_, err = b.Open(context.Background(), cam.DeviceID, m)
+	want := "in use by " + filepath.Base(os.Args[0]) + " (pid "
+	if !errors.Is(err, capture.ErrNotReadable) || !errors.Is(err, syscall.EBUSY) || !strings.Contains(err.Error(), want) {
+		t.Errorf("open while another Tally streams: %v, want EBUSY naming %q", err, want)
+	}
+	t.Logf("%v", err)
+	assertReleased(t, "after the busy open")
+}
+
+// TestHelperHoldCamera is TestVivid_BusyByAnotherTally's other process: it
+// streams vivid until its stdin closes.
+func TestHelperHoldCamera(t *testing.T) {
+	if os.Getenv("TALLY_HOLD_CAMERA") != "1" {
+		t.Skip("the other process of TestVivid_BusyByAnotherTally")
+	}
+	b := New()
+	cam := vividCamera(t, b)
+	m, _ := fastest(cam.Modes, "YUYV", 320, 180)
+	d := openMode(t, b, cam.DeviceID, m)
+	defer d.Close()
+	readFrames(t, d, 1)
+	os.Stdout.WriteString("holding\n")
+	_, _ = io.Copy(io.Discard, os.Stdin)
 }
