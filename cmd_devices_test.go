@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -56,4 +58,61 @@ func TestDevicesPrintsUnsupportedFormats(t *testing.T) {
 	if want := "    BA81, Y10: not supported by Tally\n"; !strings.Contains(out.String(), want) {
 		t.Errorf("tally devices lacks %q:\n%s", want, out.String())
 	}
+}
+
+// TestVivid runs the TestVivid_* tests in the test VM, where vivid is a
+// real V4L2 camera. The binary is race-built: it shares the host's -race
+// build of Fyne, and listing devices is light work even under TCG.
+func TestVivid(t *testing.T) {
+	testenv.RunTestsInVM(t, "^TestVivid_", testenv.VMOptions{Vivid: "n_devs=1 node_types=0x1", Race: true})
+}
+
+// tally devices in the VM, with v4l2-ctl streaming from the camera beside
+// it: vivid is listed, first among the cameras and the default, the
+// synthetic camera last and not default, the formats Tally cannot convert
+// listed as such, in text and in JSON.
+func TestVivid_Devices(t *testing.T) {
+	testenv.SkipUnlessInVM(t, "TestVivid")
+	other := exec.Command("v4l2-ctl", "-d", "/dev/video0", "--stream-mmap", "--stream-count=100000")
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = other.Process.Kill()
+		_ = other.Wait()
+	}()
+	md := capture.NewMediaDevices(defaultBackends()...)
+	defer md.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	devs, err := md.Devices(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cams []capture.DeviceDescriptor
+	for _, d := range devs {
+		if d.Kind == capture.KindVideoInput {
+			cams = append(cams, d)
+		}
+	}
+	if len(cams) != 2 || cams[0].Label != "vivid" || !cams[0].Default || cams[1].Default || !strings.HasPrefix(cams[1].DeviceID, "synthetic-") {
+		t.Errorf("cameras: %+v\nwant vivid first and default, then the synthetic one", cams)
+	}
+	js, err := json.Marshal(devs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"deviceId":"camera:platform-vivid.0-video-index0"`, `"path":"/dev/video0"`, `"unsupportedFormats":[`} {
+		if !strings.Contains(string(js), want) {
+			t.Errorf("tally devices --json lacks %s", want)
+		}
+	}
+	var out strings.Builder
+	printDevices(&out, devs)
+	for _, want := range []string{"vivid  (default)", "id camera:platform-vivid.0-video-index0  at /dev/video0", "YUYV", "not supported by Tally"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("tally devices lacks %q:\n%s", want, out.String())
+		}
+	}
+	t.Logf("tally devices:\n%s", out.String())
 }
