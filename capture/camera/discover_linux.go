@@ -129,8 +129,10 @@ func (fs sysfs) busPath(device string) string {
 // by-id link (serial-based) or by-path link when there is one and no other
 // node took it; else, from sysfs alone, the USB serial when the device has
 // one ("usb-046d_HD_Webcam_C270_3F2A1B-video-index0"), else the bus path
-// ("platform-vivid.0-video-index0"). taken holds the ids given so far.
-func (fs sysfs) stableID(n node, udev map[string][]string, taken map[string]bool) string {
+// ("platform-vivid.0-video-index0"), else the driver's bus_info, which
+// tells apart several V4L2 devices on one parent ("platform-vivid-001-
+// video-index0"). taken holds the ids given so far.
+func (fs sysfs) stableID(n node, busInfo string, udev map[string][]string, taken map[string]bool) string {
 	suffix := "-video-index" + strconv.Itoa(n.index)
 	var candidates []string
 	if real, err := filepath.EvalSymlinks(n.dev); err == nil {
@@ -146,6 +148,9 @@ func (fs sysfs) stableID(n node, udev map[string][]string, taken map[string]bool
 		}
 	}
 	candidates = append(candidates, fs.busPath(n.device)+suffix)
+	if busInfo != "" {
+		candidates = append(candidates, sanitize(strings.ReplaceAll(busInfo, ":", "-"))+suffix)
+	}
 	for _, c := range candidates {
 		if !taken[c] {
 			return c

@@ -71,7 +71,7 @@ func TestSysfsIDs(t *testing.T) {
 	taken := map[string]bool{}
 	var ids, groups []string
 	for _, n := range nodes {
-		id := fs.stableID(n, fs.udevNames(), taken)
+		id := fs.stableID(n, "", fs.udevNames(), taken)
 		taken[id] = true
 		ids = append(ids, id)
 		groups = append(groups, fs.groupOf(n))
@@ -98,11 +98,16 @@ func TestSysfsIDs(t *testing.T) {
 	if err := os.Symlink("../../video0", filepath.Join(byID, "usb-046d_HD_Webcam_C270_3F2A1B-video-index0")); err != nil {
 		t.Fatal(err)
 	}
-	if id := fs.stableID(nodes[0], fs.udevNames(), map[string]bool{}); id != "usb-046d_HD_Webcam_C270_3F2A1B-video-index0" {
+	if id := fs.stableID(nodes[0], "", fs.udevNames(), map[string]bool{}); id != "usb-046d_HD_Webcam_C270_3F2A1B-video-index0" {
 		t.Errorf("with a by-id link: %q", id)
 	}
 	// A name another node took already is not reused.
-	if id := fs.stableID(nodes[4], nil, map[string]bool{"platform-vivid.0-video-index0": true}); id == "platform-vivid.0-video-index0" {
+	// Two V4L2 devices on one parent (vivid n_devs=2): the second is told
+	// apart by its bus_info.
+	if id := fs.stableID(nodes[4], "platform:vivid-001", nil, map[string]bool{"platform-vivid.0-video-index0": true}); id != "platform-vivid-001-video-index0" {
+		t.Errorf("the second device on one parent: id %q", id)
+	}
+	if id := fs.stableID(nodes[4], "", nil, map[string]bool{"platform-vivid.0-video-index0": true}); id == "platform-vivid.0-video-index0" {
 		t.Errorf("two nodes got one id %q", id)
 	}
 

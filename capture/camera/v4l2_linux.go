@@ -53,11 +53,11 @@ func (s *v4l2System) Cameras() ([]CameraInfo, error) {
 	taken := map[string]bool{}
 	cams := []CameraInfo{}
 	for _, n := range nodes {
-		c, ok := s.probe(n)
+		c, busInfo, ok := s.probe(n)
 		if !ok {
 			continue
 		}
-		c.ID = s.fs.stableID(n, udev, taken)
+		c.ID = s.fs.stableID(n, busInfo, udev, taken)
 		taken[c.ID] = true
 		c.Group = s.fs.groupOf(n)
 		cams = append(cams, c)
@@ -70,15 +70,15 @@ func (s *v4l2System) Cameras() ([]CameraInfo, error) {
 // probe opens a node and, when it is a capture node, lists its modes. Output,
 // metadata, radio, touch and SDR nodes, and nodes that fail to answer, are
 // not cameras.
-func (s *v4l2System) probe(n node) (CameraInfo, bool) {
+func (s *v4l2System) probe(n node) (c CameraInfo, busInfo string, ok bool) {
 	d, err := v4l2.Open(n.dev)
 	if err != nil {
-		return CameraInfo{}, false
+		return CameraInfo{}, "", false
 	}
 	defer d.Close()
 	caps := d.Caps()
 	if !caps.IsCapture() {
-		return CameraInfo{}, false
+		return CameraInfo{}, "", false
 	}
 	label := caps.Card
 	if label == "" {
@@ -86,9 +86,9 @@ func (s *v4l2System) probe(n node) (CameraInfo, bool) {
 	}
 	modes, err := enumerateModes(d)
 	if err != nil && len(modes) == 0 {
-		return CameraInfo{}, false
+		return CameraInfo{}, "", false
 	}
-	return CameraInfo{Label: label, Path: n.dev, Modes: modes}, true
+	return CameraInfo{Label: label, Path: n.dev, Modes: modes}, caps.BusInfo, true
 }
 
 // enumerateModes lists every format, size and interval of a capture node.

@@ -626,3 +626,63 @@ func TestHelperHoldCamera(t *testing.T) {
 	os.Stdout.WriteString("holding\n")
 	_, _ = io.Copy(io.Discard, os.Stdin)
 }
+
+// Two identical cameras (two vivid instances) get distinct labels and ids.
+func TestVivid_TwoIdenticalCameras(t *testing.T) {
+	useVivid(t, "n_devs=2 node_types=0x1,0x1")
+	defer useVivid(t, vividParams)
+	devs, err := New().Devices(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(devs) != 2 {
+		t.Fatalf("%d cameras, want 2: %+v", len(devs), devs)
+	}
+	if devs[0].Label != "vivid" || devs[1].Label != "vivid (2)" {
+		t.Errorf("labels %q, %q; want vivid, vivid (2)", devs[0].Label, devs[1].Label)
+	}
+	// vivid's instances share one platform device: the second is told apart
+	// by its bus_info.
+	if devs[0].DeviceID != IDPrefix+"platform-vivid.0-video-index0" || devs[1].DeviceID != IDPrefix+"platform-vivid-001-video-index0" {
+		t.Errorf("ids %q, %q", devs[0].DeviceID, devs[1].DeviceID)
+	}
+	if !devs[0].Default || devs[1].Default {
+		t.Error("want the first camera, only, as default")
+	}
+}
+
+// Close while a read waits for a frame that will not come returns the read
+// at once (the eventfd wakes its poll), and nothing stays mapped.
+func TestVivid_CloseWakesBlockedRead(t *testing.T) {
+	useVivid(t, vividParams)
+	b := New()
+	cam := vividCamera(t, b)
+	m, _ := fastest(cam.Modes, "YUYV", 320, 180)
+	d := openMode(t, b, cam.DeviceID, m)
+	readFrames(t, d, 1)
+	ctl(t, "percentage_of_dropped_buffers=100")
+	defer ctl(t, "percentage_of_dropped_buffers=0")
+	errc := make(chan error, 1)
+	go func() {
+		var err error
+		for err == nil {
+			_, err = d.ReadVideo(context.Background())
+		}
+		errc <- err
+	}()
+	time.Sleep(500 * time.Millisecond) // let the read block in poll: not a timing assertion
+	start := time.Now()
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-errc:
+		if errors.Is(err, capture.ErrStalled) {
+			t.Errorf("the read ended as stalled, not closed: %v", err)
+		}
+		t.Logf("read returned %v after Close (Close took %v)", err, time.Since(start).Round(time.Millisecond))
+	case <-time.After(5 * time.Second):
+		t.Fatal("the read still blocks after Close")
+	}
+	assertReleased(t, "after Close")
+}
