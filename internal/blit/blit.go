@@ -120,6 +120,8 @@ type Scaler struct {
 	kv     [16]int32
 	colour colorimetry
 	haveCo bool
+	// small holds a frame scaled by libyuv before conversion.
+	small *image.YCbCr
 }
 
 // taggedYCbCr is a Y′CbCr picture that carries its matrix and range
@@ -244,12 +246,18 @@ func (s *Scaler) Draw(dst []byte, dstStride, dstW, dstH int, order Order, src im
 	}
 
 	k := key{rect: sb, drawnW: drawn.Dx(), drawnH: drawn.Dy()}
+	var ycc *image.YCbCr // the Y′CbCr picture to convert: src, or src scaled by libyuv
 	switch p := src.(type) {
 	case *image.YCbCr:
 		k.kind = kindYCbCr
 		var ok bool
 		if k.hdiv, _, ok = chromaDivisors(p.SubsampleRatio); !ok {
 			k.kind = kindGeneric
+			break
+		}
+		ycc = p
+		if small, ok := s.scaleLibyuv(p, drawn); ok {
+			ycc, k.rect = small, small.Rect
 		}
 	case *image.RGBA, *image.NRGBA:
 		k.kind = kindRGBA
@@ -261,8 +269,11 @@ func (s *Scaler) Draw(dst []byte, dstStride, dstW, dstH int, order Order, src im
 	switch p := src.(type) {
 	case *image.YCbCr:
 		if k.kind == kindYCbCr {
+			if s.convertLibyuv(dst, dstStride, drawn, rs == 0, ycc, colour) {
+				return drawn, nil
+			}
 			s.setColorimetry(colour)
-			s.drawYCbCr(dst, dstStride, drawn, rs, bs, p)
+			s.drawYCbCr(dst, dstStride, drawn, rs, bs, ycc)
 			return drawn, nil
 		}
 	case *image.RGBA:

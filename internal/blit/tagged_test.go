@@ -75,6 +75,7 @@ func firstDiff(t *testing.T, got, want []byte, dstW int, what string) {
 }
 
 func TestTaggedMatchesAt(t *testing.T) {
+	defer blit.SetLibyuv(false)()
 	rng := rand.New(rand.NewPCG(21, 22))
 	ratios := []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio420, image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio411}
 	for _, simd := range []bool{true, false} {
@@ -106,6 +107,7 @@ func TestTaggedMatchesAt(t *testing.T) {
 // colorimetry on the unscaled 4:2:2 path (the assembly on amd64) and the
 // 4:4:4 Go path against At.
 func TestTaggedPairsExhaustive(t *testing.T) {
+	defer blit.SetLibyuv(false)()
 	if testing.Short() || blit.RaceEnabled {
 		t.Skip("16.7M pixels per colorimetry; skipped with -short and -race")
 	}
