@@ -26,7 +26,9 @@ func BenchmarkVsLibyuv(b *testing.B) {
 		sub := map[image.YCbCrSubsampleRatio]int{image.YCbCrSubsampleRatio420: 420, image.YCbCrSubsampleRatio422: 422}[ratio]
 		src := randomTagged(rand.New(rand.NewPCG(7, 8)), image.Rect(0, 0, 1280, 720), ratio, capture.BT601, false)
 		for _, ds := range []image.Point{{1280, 720}, {640, 360}} {
-			name := func(who string) string { return who + "/" + ratio.String() + "/" + image.Rect(0, 0, ds.X, ds.Y).Size().String() }
+			name := func(who string) string {
+				return who + "/" + ratio.String() + "/" + image.Rect(0, 0, ds.X, ds.Y).Size().String()
+			}
 			dst := make([]byte, ds.X*ds.Y*4)
 			b.Run(name("blit"), func(b *testing.B) {
 				defer cpuPerOp(b)()
