@@ -52,7 +52,8 @@ type frameConverter struct {
 	spec   *formatSpec
 	matrix capture.YCbCrMatrix
 	full   bool
-	// lut expands limited-range luma for GREY; nil when it is full range.
+	// lut expands limited-range luma for GREY; nil when it is full range
+	// (its default).
 	lut *[256]byte
 	// planes: the geometry of each logical plane, resolved from the layout.
 	planes []planeGeom
@@ -99,7 +100,7 @@ func newFrameConverter(l FrameLayout) (*frameConverter, error) {
 		// (uvcvideo says sRGB, which would default to limited range).
 		c.matrix, c.full = capture.BT601, true
 	case outGray:
-		if _, full := ycbcrColorimetry(l.Colorspace, l.YCbCrEnc, l.Quantization); !full {
+		if !fullRange(true, l.Colorspace, l.Quantization) {
 			c.lut = &limitedToFull
 		}
 	}
