@@ -455,11 +455,25 @@ func TestConvertRejectsMalformed(t *testing.T) {
 		{FourCC: "YUYV", Width: 8, Height: 8, BytesPerLine: []int{15}},
 		{FourCC: "YU12", Width: 8, Height: 8, BytesPerLine: []int{8, 3, 4}},
 		{FourCC: "NM12", Width: 8, Height: 8, BytesPerLine: []int{8, 8, 8}},
+		{FourCC: "YUYV", Width: 8, Height: 8, BytesPerLine: []int{16}, SizeImage: []int{127}},
+		{FourCC: "NV12", Width: 8, Height: 8, SizeImage: []int{95}},
+		{FourCC: "NM12", Width: 8, Height: 8, BytesPerLine: []int{8, 8}, SizeImage: []int{64, 31}},
+		{FourCC: "NM12", Width: 8, Height: 8, BytesPerLine: []int{8, 8}, SizeImage: []int{64, 32, 1}},
 	} {
 		if _, err := newFrameConverter(l); err == nil {
 			t.Errorf("%+v accepted", l)
 		} else if l.FourCC != "" && !strings.Contains(err.Error(), l.FourCC) {
 			t.Errorf("%+v: error %q does not name the format", l, err)
+		}
+	}
+	for _, l := range []FrameLayout{
+		{FourCC: "YUYV", Width: 8, Height: 8, BytesPerLine: []int{16}, SizeImage: []int{128}},
+		{FourCC: "NV12", Width: 8, Height: 8, SizeImage: []int{96}},
+		{FourCC: "NM12", Width: 8, Height: 8, BytesPerLine: []int{8, 8}, SizeImage: []int{64, 32}},
+		{FourCC: "MJPG", Width: 8, Height: 8, SizeImage: []int{1}},
+	} {
+		if _, err := newFrameConverter(l); err != nil {
+			t.Errorf("%+v refused: %v", l, err)
 		}
 	}
 	for _, fourcc := range testFourCCs {
