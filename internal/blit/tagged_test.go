@@ -75,6 +75,7 @@ func firstDiff(t *testing.T, got, want []byte, dstW int, what string) {
 }
 
 func TestTaggedMatchesAt(t *testing.T) {
+	defer blit.SetLibyuv(false)()
 	rng := rand.New(rand.NewPCG(21, 22))
 	ratios := []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio420, image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio411}
 	for _, simd := range []bool{true, false} {
@@ -106,6 +107,7 @@ func TestTaggedMatchesAt(t *testing.T) {
 // colorimetry on the unscaled 4:2:2 path (the assembly on amd64) and the
 // 4:4:4 Go path against At.
 func TestTaggedPairsExhaustive(t *testing.T) {
+	defer blit.SetLibyuv(false)()
 	if testing.Short() || blit.RaceEnabled {
 		t.Skip("16.7M pixels per colorimetry; skipped with -short and -race")
 	}
@@ -188,11 +190,24 @@ func benchTagged(b *testing.B, ratio image.YCbCrSubsampleRatio, dstW, dstH int) 
 	var s blit.Scaler
 	b.SetBytes(int64(dstW * dstH * 4))
 	b.ReportAllocs()
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		if _, err := s.Draw(dst, dstW*4, dstW, dstH, blit.BGRX, src); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// The camera's frames (limited-range BT.601, tagged) as the preview draws
+// them; compare with BenchmarkYCbCr* (plain image.YCbCr, our rows):
+//
+//	go test -run '^$' -bench 'Tagged|YCbCr' -benchmem ./internal/blit/
+func BenchmarkTagged420To720RGBA(b *testing.B) {
+	benchTagged(b, image.YCbCrSubsampleRatio420, 1280, 720)
+}
+
+func BenchmarkTagged420To1080BGRX(b *testing.B) {
+	benchTagged(b, image.YCbCrSubsampleRatio420, 1920, 1080)
 }
 
 func BenchmarkTagged422To720BGRX(b *testing.B) {

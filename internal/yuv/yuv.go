@@ -18,6 +18,35 @@ package yuv
 #include <stddef.h>
 #include <libyuv.h>
 
+// matrices are libyuv's constants for each colorimetry (Matrix order),
+// U-then-V for ARGB output and V-then-U (with the planes swapped) for ABGR.
+static const struct YuvConstants* tally_matrix(int m, int vu) {
+	static const struct YuvConstants* uv[6] = {&kYuvI601Constants, &kYuvJPEGConstants, &kYuvH709Constants, &kYuvF709Constants, &kYuv2020Constants, &kYuvV2020Constants};
+	static const struct YuvConstants* vuc[6] = {&kYvuI601Constants, &kYvuJPEGConstants, &kYvuH709Constants, &kYvuF709Constants, &kYvu2020Constants, &kYvuV2020Constants};
+	return vu ? vuc[m] : uv[m];
+}
+
+static int tally_to_argb(int sub, const uint8_t* y, int ys, const uint8_t* u, int us, const uint8_t* v, int vs, uint8_t* d, int ds, int m, int vu, int w, int h) {
+	const struct YuvConstants* k = tally_matrix(m, vu);
+	if (vu) { const uint8_t* t = u; u = v; v = t; int ts = us; us = vs; vs = ts; }
+	switch (sub) {
+	case 420: return I420ToARGBMatrix(y, ys, u, us, v, vs, d, ds, k, w, h);
+	case 422: return I422ToARGBMatrix(y, ys, u, us, v, vs, d, ds, k, w, h);
+	case 444: return I444ToARGBMatrix(y, ys, u, us, v, vs, d, ds, k, w, h);
+	}
+	return -1;
+}
+
+static int tally_scale(int sub, const uint8_t* y, int ys, const uint8_t* u, int us, const uint8_t* v, int vs, int sw, int sh,
+		uint8_t* dy, int dys, uint8_t* du, int dus, uint8_t* dv, int dvs, int dw, int dh, int f) {
+	switch (sub) {
+	case 420: return I420Scale(y, ys, u, us, v, vs, sw, sh, dy, dys, du, dus, dv, dvs, dw, dh, (enum FilterMode)f);
+	case 422: return I422Scale(y, ys, u, us, v, vs, sw, sh, dy, dys, du, dus, dv, dvs, dw, dh, (enum FilterMode)f);
+	case 444: return I444Scale(y, ys, u, us, v, vs, sw, sh, dy, dys, du, dus, dv, dvs, dw, dh, (enum FilterMode)f);
+	}
+	return -1;
+}
+
 // The size is returned by value: passing the address of Go ints to C
 // would make them escape, one allocation per frame.
 typedef struct { int rc, w, h; } tally_size;
@@ -107,6 +136,60 @@ func ARGBShuffle(src, dst Plane, shuffler *[16]byte, w, h int) error {
 		return err
 	}
 	return call("ARGBShuffle", C.ARGBShuffle(ptr(src), C.int(src.Stride), ptr(dst), C.int(dst.Stride), (*C.uint8_t)(unsafe.Pointer(&shuffler[0])), C.int(w), C.int(h)))
+}
+
+// ToARGBMatrix converts 4:2:0, 4:2:2 or 4:4:4 (sub 420, 422, 444) planes
+// to 32-bit pixels with matrix m: B G R A in memory, or R G B A when rgba.
+func ToARGBMatrix(sub int, y, u, v, dst Plane, m Matrix, rgba bool, w, h int) error {
+	cw, ch, err := chromaSize(sub, w, h)
+	if err != nil {
+		return err
+	}
+	if m < BT601Limited || m > BT2020Full {
+		return fmt.Errorf("yuv: unknown matrix %d", m)
+	}
+	if err := checkAll(w, h, pl{"Y", y, w, h}, pl{"U", u, cw, ch}, pl{"V", v, cw, ch}, pl{"dst", dst, 4 * w, h}); err != nil {
+		return err
+	}
+	vu := C.int(0)
+	if rgba {
+		vu = 1
+	}
+	return call("ToARGBMatrix", C.tally_to_argb(C.int(sub), ptr(y), C.int(y.Stride), ptr(u), C.int(u.Stride), ptr(v), C.int(v.Stride), ptr(dst), C.int(dst.Stride), C.int(m), vu, C.int(w), C.int(h)))
+}
+
+// chromaSize is the chroma plane size of a w×h picture (sub 420, 422 or
+// 444), or an error for another subsampling.
+func chromaSize(sub, w, h int) (cw, ch int, err error) {
+	switch sub {
+	case 420:
+		return (w + 1) / 2, (h + 1) / 2, nil
+	case 422:
+		return (w + 1) / 2, h, nil
+	case 444:
+		return w, h, nil
+	}
+	return 0, 0, fmt.Errorf("yuv: unknown subsampling %d", sub)
+}
+
+// Scale scales 4:2:0, 4:2:2 or 4:4:4 planes from sw×sh to dw×dh.
+func Scale(sub int, y, u, v Plane, sw, sh int, dy, du, dv Plane, dw, dh int, f Filter) error {
+	scw, sch, err := chromaSize(sub, sw, sh)
+	if err != nil {
+		return err
+	}
+	dcw, dch, _ := chromaSize(sub, dw, dh)
+	if f < FilterNone || f > FilterBox {
+		return fmt.Errorf("yuv: unknown filter %d", f)
+	}
+	if err := checkAll(sw, sh, pl{"Y", y, sw, sh}, pl{"U", u, scw, sch}, pl{"V", v, scw, sch}); err != nil {
+		return err
+	}
+	if err := checkAll(dw, dh, pl{"dst Y", dy, dw, dh}, pl{"dst U", du, dcw, dch}, pl{"dst V", dv, dcw, dch}); err != nil {
+		return err
+	}
+	return call("Scale", C.tally_scale(C.int(sub), ptr(y), C.int(y.Stride), ptr(u), C.int(u.Stride), ptr(v), C.int(v.Stride), C.int(sw), C.int(sh),
+		ptr(dy), C.int(dy.Stride), ptr(du), C.int(du.Stride), ptr(dv), C.int(dv.Stride), C.int(dw), C.int(dh), C.int(f)))
 }
 
 // opaqueRow is a row of alpha 255 that SetOpaque reads for every row
