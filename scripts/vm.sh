@@ -299,7 +299,10 @@ reader_pids+=($!)
 
 start=$(date +%s.%N)
 # timeout passes a TERM on to qemu, so cleanup can stop it through its pid.
-timeout "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$mem" \
+# CPU: with -cpu max, Mesa's llvmpipe (the GL every Xvfb client, Fyne
+# included, gets) segfaults in its JIT-compiled code under TCG; with
+# Haswell-v4 (AVX2, what TCG emulates of it) it runs. $TALLY_VM_CPU overrides.
+timeout "$timeout_s" qemu-system-x86_64 -accel tcg -cpu "${TALLY_VM_CPU:-Haswell-v4}" -smp 2 -m "$mem" \
   -nodefaults -no-user-config -display none -nic none -no-reboot \
   -kernel "$kernel_root/boot/vmlinuz-$kernel_ver" -initrd "$initrd" \
   -append "console=ttyS0 quiet loglevel=4 panic=-1" \
