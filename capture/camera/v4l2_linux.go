@@ -5,6 +5,7 @@ package camera
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -245,9 +246,15 @@ func openStream(path string, m Mode) (st *v4l2Stream, err error) {
 	if f.Code != code || f.Width != m.Width || f.Height != m.Height {
 		return nil, fmt.Errorf("%s: asked for %s %dx%d, the driver set %s %dx%d", path, m.Format, m.Width, m.Height, f.FourCC, f.Width, f.Height)
 	}
-	iv, _, err := d.SetInterval(v4l2.Interval{Num: m.Interval.Num, Den: m.Interval.Den})
+	iv, set, err := d.SetInterval(v4l2.Interval{Num: m.Interval.Num, Den: m.Interval.Den})
 	if err != nil {
 		return nil, err
+	}
+	// A driver that took the rate but set another one would make the
+	// track's frameRate a lie; drivers reduce fractions (333333/10000000 is
+	// 1/30), so compare rates, not numbers.
+	if want, got := m.FrameRate(), iv.Rate(); set && want > 0 && got > 0 && math.Abs(got-want) > want/100 {
+		return nil, fmt.Errorf("%s: asked for %v, the driver set %g fps", path, m, roundRate(got))
 	}
 	vs, err := d.Start(streamBuffers, len(f.SizeImage))
 	if err != nil {
