@@ -60,19 +60,12 @@ func TestDevicesPrintsUnsupportedFormats(t *testing.T) {
 	}
 }
 
-// TestVivid runs the TestVivid_* tests in the test VM, where vivid is a
-// real V4L2 camera. The binary is race-built: it shares the host's -race
-// build of Fyne, and listing devices is light work even under TCG.
-func TestVivid(t *testing.T) {
-	testenv.RunTestsInVM(t, "^TestVivid_", testenv.VMOptions{Vivid: "n_devs=1 node_types=0x1", Race: true})
-}
-
-// tally devices in the VM, with v4l2-ctl streaming from the camera beside
-// it: vivid is listed, first among the cameras and the default, the
-// synthetic camera last and not default, the formats Tally cannot convert
-// listed as such, in text and in JSON.
-func TestVivid_Devices(t *testing.T) {
-	testenv.SkipUnlessInVM(t, "TestVivid")
+// tally devices in the VM (run by TestVM), with v4l2-ctl streaming from
+// the camera beside it: vivid is listed, first among the cameras and the
+// default, the synthetic camera last and not default, the formats Tally
+// cannot convert listed as such, in text and in JSON.
+func TestVM_DevicesBesideAStreamingProgram(t *testing.T) {
+	testenv.SkipUnlessInVM(t, "TestVM")
 	other := exec.Command("v4l2-ctl", "-d", "/dev/video0", "--stream-mmap", "--stream-count=100000")
 	if err := other.Start(); err != nil {
 		t.Fatal(err)
