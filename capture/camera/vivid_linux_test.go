@@ -162,7 +162,12 @@ func fastest(modes []capture.MediaTrackSettings, format string, w, h int) (captu
 func TestVivid_OnlyCaptureNodes(t *testing.T) {
 	useVivid(t, "")
 	b := New()
+	start := time.Now()
 	d := vividCamera(t, b)
+	t.Logf("first listing (every node asked, every mode enumerated) took %v", time.Since(start).Round(time.Millisecond))
+	start = time.Now()
+	vividCamera(t, b)
+	t.Logf("second listing (nothing changed) took %v", time.Since(start).Round(time.Microsecond))
 	if d.Path != "/dev/video0" || d.DeviceID != IDPrefix+"platform-vivid.0-video-index0" || !d.Default || d.Label != "vivid" {
 		t.Errorf("descriptor: path %s id %s default %v label %q", d.Path, d.DeviceID, d.Default, d.Label)
 	}
