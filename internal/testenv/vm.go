@@ -98,8 +98,11 @@ func RunTestsInVM(t *testing.T, pattern string, opts VMOptions) {
 
 	start := time.Now()
 	var results testResults
+	// The guest's lines carry a prefix, so that nothing (go test -json's
+	// parser included) takes its "--- FAIL" lines for t's own.
+	out := t.Output()
 	status, err := runVM(t, script, vmArgs(opts.Vivid, timeout, nil), args, nil, func(line string) {
-		t.Log(line)
+		fmt.Fprintf(out, "vm| %s\n", line)
 		results.add(line)
 	})
 	if err != nil {
