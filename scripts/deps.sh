@@ -14,13 +14,17 @@ min_go=1.26
 staticcheck_version=v0.7.0 # honnef.co/go/tools; 2026.1, knows Go 1.26
 
 # Fyne's GLFW driver and miniaudio are cgo: a C compiler and GL/X11 headers.
-build_pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev)
+# internal/mjpeg decodes webcams' MJPEG with libjpeg-turbo's TurboJPEG API.
+build_pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev libturbojpeg0-dev)
 # Tests and headless runs: a virtual X server with software GL, screenshots
 # (ImageMagick's import), a private PulseAudio with pactl, X clients the tests
 # draw with or query (xclock, xdpyinfo), xdotool to click through the real
-# window, GStreamer as the preview-cost yardstick, and pgrep/ps.
+# window, GStreamer as the preview-cost yardstick, pgrep/ps, and djpeg and
+# tjbench (libjpeg-turbo-progs), the reference internal/mjpeg is tested and
+# measured against.
 test_pkgs=(xvfb xauth libgl1-mesa-dri imagemagick pulseaudio pulseaudio-utils
-  x11-apps x11-utils xdotool gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-x procps)
+  x11-apps x11-utils xdotool gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-x procps
+  libjpeg-turbo-progs)
 
 build_only=false
 case "${1:-}" in
