@@ -46,9 +46,9 @@ type shape struct {
 }
 
 var shapes = []shape{
-	{x0: 0.10, y0: 0.55, x1: 0.55, y1: 0.95, y: 70, cb: 110, cr: 150},    // a brown table
+	{x0: 0.10, y0: 0.55, x1: 0.55, y1: 0.95, y: 70, cb: 110, cr: 150},     // a brown table
 	{circle: true, x0: 0.35, y0: 0.62, x1: 0.12, y: 200, cb: 90, cr: 170}, // an orange
-	{x0: 1.10, y0: 0.20, x1: 1.45, y1: 0.70, y: 150, cb: 160, cr: 110},   // a blue book
+	{x0: 1.10, y0: 0.20, x1: 1.45, y1: 0.70, y: 150, cb: 160, cr: 110},    // a blue book
 	{circle: true, x0: 1.50, y0: 0.30, x1: 0.08, y: 235, cb: 128, cr: 128},
 	{x0: 0.60, y0: 0.10, x1: 0.64, y1: 0.90, y: 30, cb: 128, cr: 128}, // a dark post
 }
@@ -119,4 +119,3 @@ func clamp8(v float64) uint8 {
 	}
 	return uint8(v + 0.5)
 }
-
