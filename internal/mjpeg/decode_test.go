@@ -6,137 +6,8 @@ import (
 	"image"
 	"testing"
 
-	"github.com/tally-app/tally/capture"
 	"github.com/tally-app/tally/internal/mjpeg"
 )
-
-func newDecoder(t testing.TB) *mjpeg.Decoder {
-	t.Helper()
-	d, err := mjpeg.NewDecoder()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	return d
-}
-
-var layouts = []struct {
-	name  string
-	ratio image.YCbCrSubsampleRatio
-	grey  bool
-}{
-	{"420", image.YCbCrSubsampleRatio420, false},
-	{"422", image.YCbCrSubsampleRatio422, false},
-	{"444", image.YCbCrSubsampleRatio444, false},
-	{"440", image.YCbCrSubsampleRatio440, false},
-	{"grey", image.YCbCrSubsampleRatio420, true},
-}
-
-// Every subsampling at every scale decodes to what libjpeg-turbo's djpeg
-// decodes from the same file, within one step per channel; odd sizes cover
-// partial MCUs at the edges.
-func TestDecodeMatchesDjpeg(t *testing.T) {
-	d := newDecoder(t)
-	for _, l := range layouts {
-		for _, sz := range [][2]int{{1280, 720}, {317, 203}} {
-			jpeg := frame(t, sz[0], sz[1], l.ratio, l.grey, 85)
-			for _, s := range []mjpeg.Scale{mjpeg.Full, mjpeg.Half, mjpeg.Quarter, mjpeg.Eighth} {
-				t.Run(l.name+"/"+image.Pt(sz[0], sz[1]).String()+"/1:"+string(rune('0'+s)), func(t *testing.T) {
-					img, release, err := d.Decode(jpeg, s)
-					if err != nil {
-						t.Fatal(err)
-					}
-					defer release()
-					checkTag(t, img, l.ratio)
-					ref, rw, rh, ch := djpeg(t, jpeg, s, false)
-					if w, h := s.Size(sz[0], sz[1]); img.Rect != image.Rect(0, 0, w, h) || rw != w || rh != h {
-						t.Fatalf("decoded %v, djpeg %dx%d, want %dx%d", img.Rect, rw, rh, w, h)
-					}
-					// Luma: djpeg -grayscale writes the Y′ plane itself.
-					refY, _, _, _ := djpeg(t, jpeg, s, true)
-					if worst, at := compare(img, refY, 1, rw, rh); worst > 1 {
-						t.Errorf("luma differs from djpeg's by up to %d at %v", worst, at)
-					}
-					worst, at := compare(img, ref, ch, rw, rh)
-					if s != mjpeg.Full && l.ratio == image.YCbCrSubsampleRatio420 && !l.grey {
-						// Scaling 4:2:0, djpeg decodes chroma with a larger inverse
-						// DCT instead of replicating it (libjpeg's jdmaster.c), which
-						// the planes of a raw decode cannot do: their colour is
-						// close, not equal.
-						if mean := meanDiff(img, ref, rw, rh); mean > 3 {
-							t.Errorf("colour differs from djpeg's by %.2f on average", mean)
-						}
-					} else if worst > 1 {
-						t.Errorf("colour differs from djpeg's by up to %d at %v", worst, at)
-					}
-					if l.grey {
-						for i, v := range img.Cb {
-							if v != 128 || img.Cr[i] != 128 {
-								t.Fatalf("grey frame's chroma is %d,%d at %d, want neutral 128", v, img.Cr[i], i)
-							}
-						}
-					}
-				})
-			}
-		}
-	}
-}
-
-// compare returns the largest difference between img, read as libjpeg
-// reads it (replicated chroma), and djpeg's samples, and where it is.
-func compare(img *capture.YCbCr, ref []byte, ch, w, h int) (worst int, at image.Point) {
-	for y := range h {
-		for x := range w {
-			got := pixel(img, x, y, ch)
-			for c := range ch {
-				if d := absDiff(got[c], ref[(y*w+x)*ch+c]); d > worst {
-					worst, at = d, image.Pt(x, y)
-				}
-			}
-		}
-	}
-	return worst, at
-}
-
-func meanDiff(img *capture.YCbCr, ref []byte, w, h int) float64 {
-	sum := 0
-	for y := range h {
-		for x := range w {
-			got := pixel(img, x, y, 3)
-			for c := range 3 {
-				sum += absDiff(got[c], ref[(y*w+x)*3+c])
-			}
-		}
-	}
-	return float64(sum) / float64(3*w*h)
-}
-
-func pixel(img *capture.YCbCr, x, y, ch int) (p [3]uint8) {
-	yi, ci := img.YOffset(x, y), img.COffset(x, y)
-	if ch == 1 {
-		p[0] = img.Y[yi]
-		return p
-	}
-	p[0], p[1], p[2] = jfifRGB(img.Y[yi], img.Cb[ci], img.Cr[ci])
-	return p
-}
-
-func checkTag(t *testing.T, img *capture.YCbCr, ratio image.YCbCrSubsampleRatio) {
-	t.Helper()
-	if img.Matrix != capture.BT601 || !img.FullRange {
-		t.Errorf("tagged %v full=%v, want JFIF: BT.601 full range", img.Matrix, img.FullRange)
-	}
-	if img.SubsampleRatio != ratio {
-		t.Errorf("subsampling %v, want %v", img.SubsampleRatio, ratio)
-	}
-}
-
-func absDiff(a, b uint8) int {
-	if a > b {
-		return int(a - b)
-	}
-	return int(b - a)
-}
 
 // stripDHT removes every Huffman table segment: an MJPEG frame as UVC
 // webcams send it.
@@ -271,25 +142,6 @@ func TestBadScaleAndClosed(t *testing.T) {
 	}
 }
 
-// A steady stream of same-sized frames reuses its buffers: no allocation
-// per frame once the pool is warm.
-func TestDecodeDoesNotAllocate(t *testing.T) {
-	d := newDecoder(t)
-	jpeg := frame(t, 640, 480, image.YCbCrSubsampleRatio422, false, 85)
-	for _, s := range []mjpeg.Scale{mjpeg.Full, mjpeg.Half} {
-		allocs := testing.AllocsPerRun(20, func() {
-			_, release, err := d.Decode(jpeg, s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			release()
-		})
-		if allocs != 0 {
-			t.Errorf("scale 1:%d: %.1f allocations per frame, want 0", s, allocs)
-		}
-	}
-}
-
 // Frames held by consumers are not handed out again until released.
 func TestHeldFramesAreNotReused(t *testing.T) {
 	d := newDecoder(t)
@@ -315,20 +167,4 @@ func TestHeldFramesAreNotReused(t *testing.T) {
 	}
 	rel2()
 	rel3()
-}
-
-func TestHeader(t *testing.T) {
-	d := newDecoder(t)
-	for _, l := range layouts {
-		h, err := d.Header(frame(t, 100, 50, l.ratio, l.grey, 80))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h.Width != 100 || h.Height != 50 || h.Subsampling != l.ratio || h.Grey != l.grey {
-			t.Errorf("%s: header %+v", l.name, h)
-		}
-	}
-	if mjpeg.Implementation() == "" {
-		t.Error("Implementation is empty")
-	}
 }
