@@ -204,3 +204,52 @@ func TestMJPEGCameraThroughCapture(t *testing.T) {
 	}
 	tr.Stop()
 }
+
+// Close may come while ReadVideo decodes: the decoder is freed after that
+// decode, never under it, and frames after Close are not decoded. (Like
+// every synthetic device, ReadVideo returns once its context ends, which
+// capture does before Close.)
+func TestMJPEGCameraCloseDuringDecode(t *testing.T) {
+	b := New()
+	id, err := b.AddMJPEGCamera("MJPEG Camera", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		d, err := b.Open(context.Background(), id, capture.MediaTrackSettings{Width: 640, Height: 480, FrameRate: 60})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		first := make(chan struct{})
+		done := make(chan error, 1)
+		go func() {
+			for i := 0; ; i++ {
+				_, err := d.(capture.VideoDevice).ReadVideo(ctx)
+				if i == 0 {
+					close(first)
+				}
+				if err != nil {
+					done <- err
+					return
+				}
+			}
+		}()
+		<-first
+		if err := d.Close(); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Fatal("ReadVideo did not return after Close")
+		}
+		if b.IsOpen(id) {
+			t.Fatal("camera still open after Close")
+		}
+	}
+	if n := b.DroppedFrames(id); n != 0 {
+		t.Errorf("%d frames dropped", n)
+	}
+}
