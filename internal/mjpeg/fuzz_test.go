@@ -1,8 +1,10 @@
 package mjpeg_test
 
 import (
+	"bytes"
 	"errors"
 	"image"
+	"os/exec"
 	"testing"
 
 	"github.com/tally-app/tally/internal/mjpeg"
@@ -19,7 +21,20 @@ func FuzzDecode(f *testing.F) {
 		f.Add(jpeg, uint8(0))
 		f.Add(jpeg[:len(jpeg)*2/3], uint8(1))
 	}
-	f.Add(frame(f, 33, 17, image.YCbCrSubsampleRatio422, false, 90), uint8(3))
+	odd := frame(f, 33, 17, image.YCbCrSubsampleRatio422, false, 90)
+	f.Add(odd, uint8(3))
+	// Progressive, arithmetic-coded and restart-marked frames reach other
+	// parts of libjpeg-turbo, whose branches Go's fuzzer cannot see: seed
+	// them, where jpegtran is installed.
+	if tool, err := exec.LookPath("jpegtran"); err == nil {
+		for _, args := range [][]string{{"-progressive"}, {"-arithmetic"}, {"-restart", "1"}, {"-optimize"}} {
+			cmd := exec.Command(tool, args...)
+			cmd.Stdin = bytes.NewReader(odd)
+			if out, err := cmd.Output(); err == nil {
+				f.Add(out, uint8(0))
+			}
+		}
+	}
 	d, err := mjpeg.NewDecoder()
 	if err != nil {
 		f.Fatal(err)

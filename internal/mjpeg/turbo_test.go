@@ -23,7 +23,12 @@ import (
 // partial MCUs at the edges.
 func TestDecodeMatchesDjpeg(t *testing.T) {
 	d := newDecoder(t)
-	for _, l := range layouts {
+	all := append(layouts, struct {
+		name  string
+		ratio image.YCbCrSubsampleRatio
+		grey  bool
+	}{"411", image.YCbCrSubsampleRatio411, false})
+	for _, l := range all {
 		for _, sz := range [][2]int{{1280, 720}, {317, 203}} {
 			jpeg := frame(t, sz[0], sz[1], l.ratio, l.grey, 85)
 			for _, s := range []mjpeg.Scale{mjpeg.Full, mjpeg.Half, mjpeg.Quarter, mjpeg.Eighth} {
