@@ -4,8 +4,8 @@ package mjpeg
 
 // libyuv's MJPGToI420 (libjpeg-turbo underneath, then a conversion to
 // 4:2:0), built only with the libyuv tag so the measurement that chose
-// TurboJPEG's own API can be rerun: go test -tags libyuv -bench Libyuv.
-// Not a dependency of Tally otherwise.
+// TurboJPEG's own API can be rerun: go test -tags libyuv -bench Libyuv
+// (needs Debian's libyuv-dev). Not a dependency of Tally otherwise.
 
 /*
 #cgo LDFLAGS: -lyuv
