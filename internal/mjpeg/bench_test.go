@@ -42,20 +42,32 @@ func BenchmarkDecode(b *testing.B) {
 	d := newDecoder(b)
 	for _, sz := range benchSizes {
 		for _, s := range []mjpeg.Scale{mjpeg.Full, mjpeg.Half, mjpeg.Quarter, mjpeg.Eighth} {
-			b.Run(fmt.Sprintf("%s/1:%d", sizeName(sz), s), func(b *testing.B) {
-				f := benchFrame(b, sz)
-				b.SetBytes(int64(len(f)))
-				b.ReportAllocs()
-				for b.Loop() {
-					_, release, err := d.Decode(f, s)
-					if err != nil {
-						b.Fatal(err)
-					}
-					release()
+			for _, fast := range []bool{false, true} {
+				dct := "islow"
+				if fast {
+					dct = "ifast"
 				}
-			})
+				b.Run(fmt.Sprintf("%s/1:%d/%s", sizeName(sz), s, dct), func(b *testing.B) {
+					d.FastDCT = fast
+					decodeLoop(b, d, benchFrame(b, sz), s)
+				})
+			}
 		}
 	}
+}
+
+func decodeLoop(b *testing.B, d *mjpeg.Decoder, f []byte, s mjpeg.Scale) {
+	b.SetBytes(int64(len(f)))
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		_, release, err := d.Decode(f, s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		release()
+	}
+	reportCPU(b, cpu0)
 }
 
 // BenchmarkGoImageJPEG is what Tally decoded MJPEG with before: Go's
@@ -72,5 +84,12 @@ func BenchmarkGoImageJPEG(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// reportCPU adds the CPU time per frame since cpu0 (cpuTime) as cpu-ms/op.
+func reportCPU(b *testing.B, cpu0 int64) {
+	if c := cpuTime(); c > 0 && b.N > 0 {
+		b.ReportMetric(float64(c-cpu0)/float64(b.N)/1e6, "cpu-ms/op")
 	}
 }

@@ -18,11 +18,13 @@ func BenchmarkLibyuv(b *testing.B) {
 			dst := image.NewYCbCr(image.Rect(0, 0, sz[0], sz[1]), image.YCbCrSubsampleRatio420)
 			b.SetBytes(int64(len(jpeg)))
 			b.ReportAllocs()
+			cpu0 := cpuTime()
 			for b.Loop() {
 				if err := mjpeg.DecodeLibyuvI420(jpeg, dst); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, cpu0)
 		})
 	}
 }

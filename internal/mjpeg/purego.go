@@ -26,6 +26,8 @@ type Decoder struct {
 	// MaxPixels bounds the width×height a frame may claim; zero means
 	// DefaultMaxPixels.
 	MaxPixels int
+	// FastDCT is libjpeg-turbo's choice of inverse DCT; image/jpeg has one.
+	FastDCT bool
 
 	closed bool
 	pool   framePool

@@ -68,6 +68,10 @@ type Decoder struct {
 	// MaxPixels bounds the width×height a frame may claim; zero means
 	// DefaultMaxPixels.
 	MaxPixels int
+	// FastDCT selects libjpeg's fast, less accurate integer inverse DCT
+	// (JDCT_IFAST, what libyuv's MJPGToI420 asks for) over the accurate
+	// one (JDCT_ISLOW, djpeg's default).
+	FastDCT bool
 
 	h    C.tjhandle
 	pool framePool
@@ -164,7 +168,7 @@ func (d *Decoder) Decode(jpeg []byte, s Scale) (img *capture.YCbCr, release func
 	if C.tally_decode(d.h, (*C.uchar)(unsafe.Pointer(&jpeg[0])), C.ulong(len(jpeg)),
 		(*C.uchar)(unsafe.Pointer(&p.Y[0])), cb, cr,
 		C.int(p.YStride), C.int(p.CStride), C.int(p.CStride),
-		C.int(w), C.int(h), decodeFlags) != 0 {
+		C.int(w), C.int(h), d.flags()) != 0 {
 		f.put()
 		return nil, nil, badFrame("%dx%d frame of %d bytes: %s", hd.Width, hd.Height, len(jpeg), d.lastError())
 	}
@@ -187,6 +191,13 @@ func planesFit(p *capture.YCbCr, w, h int, samp C.int) bool {
 		}
 	}
 	return true
+}
+
+func (d *Decoder) flags() C.int {
+	if d.FastDCT {
+		return decodeFlags | C.TJFLAG_FASTDCT
+	}
+	return decodeFlags
 }
 
 func (d *Decoder) lastError() string { return C.GoString(C.tjGetErrorStr2(d.h)) }

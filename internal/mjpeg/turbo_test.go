@@ -129,6 +129,30 @@ func absDiff(a, b uint8) int {
 	return int(b - a)
 }
 
+// With FastDCT the planes are djpeg -dct fast's.
+func TestFastDCTMatchesDjpeg(t *testing.T) {
+	d := newDecoder(t)
+	d.FastDCT = true
+	for _, l := range layouts[:3] {
+		jpeg := frame(t, 640, 360, l.ratio, false, 85)
+		for _, s := range []mjpeg.Scale{mjpeg.Full, mjpeg.Quarter} {
+			img, release, err := d.Decode(jpeg, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref, w, h, _ := djpeg(t, jpeg, s, true, "-dct", "fast")
+			if worst, at := compare(img, ref, 1, w, h); worst > 1 {
+				t.Errorf("%s 1:%d: luma differs from djpeg -dct fast by up to %d at %v", l.name, s, worst, at)
+			}
+			ref, w, h, _ = djpeg(t, jpeg, s, false, "-dct", "fast")
+			if worst, at := compare(img, ref, 3, w, h); worst > 1 && (s == mjpeg.Full || l.ratio != image.YCbCrSubsampleRatio420) {
+				t.Errorf("%s 1:%d: colour differs from djpeg -dct fast by up to %d at %v", l.name, s, worst, at)
+			}
+			release()
+		}
+	}
+}
+
 // A steady stream of same-sized frames reuses its buffers: no allocation
 // per frame once the pool is warm.
 func TestDecodeDoesNotAllocate(t *testing.T) {
@@ -184,7 +208,7 @@ func lookTool(t testing.TB, program, pkg string) string {
 // djpeg decodes file with libjpeg-turbo's own tool: replicated chroma
 // (-nosmooth, so that its upsampling is the planes' own layout) at 1/scale,
 // to a PPM (a PGM of the luma alone with grey). It returns the samples and their size.
-func djpeg(t *testing.T, jpeg []byte, scale mjpeg.Scale, grey bool) (pix []byte, w, h, channels int) {
+func djpeg(t *testing.T, jpeg []byte, scale mjpeg.Scale, grey bool, extra ...string) (pix []byte, w, h, channels int) {
 	t.Helper()
 	tool := lookTool(t, "djpeg", "libjpeg-turbo-progs")
 	in := filepath.Join(t.TempDir(), "in.jpg")
@@ -195,6 +219,7 @@ func djpeg(t *testing.T, jpeg []byte, scale mjpeg.Scale, grey bool) (pix []byte,
 	if grey {
 		args = append(args, "-grayscale")
 	}
+	args = append(args, extra...)
 	out, err := exec.Command(tool, append(args, in)...).Output()
 	if err != nil {
 		t.Fatalf("djpeg: %v", err)
