@@ -38,6 +38,14 @@ func benchFrame(b testing.TB, sz [2]int) []byte {
 	return f
 }
 
+// BenchmarkDecode decodes the webcam-like frames at every scale with each
+// inverse DCT. libjpeg-turbo's own figure for the same file, to compare
+// the full-size islow case with (the goal: within 1.2×):
+//
+//	mkdir -p /tmp/f && TALLY_MJPEG_BENCH_DIR=/tmp/f go test -run XX -bench Decode ./internal/mjpeg/
+//	tjbench /tmp/f/1920x1080.jpg -yuv -benchtime 1   # "Decomp to YUV"
+//
+// On a shared machine compare the best of several interleaved runs.
 func BenchmarkDecode(b *testing.B) {
 	d := newDecoder(b)
 	for _, sz := range benchSizes {
