@@ -253,3 +253,45 @@ func TestMJPEGCameraCloseDuringDecode(t *testing.T) {
 		t.Errorf("%d frames dropped", n)
 	}
 }
+
+// Bad frames are data, not errors: through capture, a directory with
+// undecodable files keeps its track live, delivering the good frames.
+func TestMJPEGBadFramesDoNotEndTheTrack(t *testing.T) {
+	dir := t.TempDir()
+	writeJPEG(t, filepath.Join(dir, "a.jpg"), 96, 64)
+	if err := os.WriteFile(filepath.Join(dir, "b.jpg"), []byte{0xff, 0xd8, 0xff, 0xc0, 0, 0}, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := New()
+	id, err := b.AddMJPEGCamera("Captures", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := capture.NewMediaDevices(b)
+	defer md.Close()
+	var c capture.MediaStreamConstraints
+	if err := json.Unmarshal([]byte(`{"video": {"deviceId": {"exact": "`+id+`"}, "frameRate": 60}}`), &c); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s, err := md.GetUserMedia(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := s.GetVideoTracks()[0]
+	r := tr.NewVideoReader()
+	defer r.Close()
+	for i := range 3 {
+		if _, err := r.Read(ctx); err != nil {
+			t.Fatalf("read %d: %v (%d dropped, track %s, settings %+v)", i, err, b.DroppedFrames(id), tr.ReadyState(), tr.GetSettings())
+		}
+	}
+	if tr.ReadyState() != "live" {
+		t.Errorf("track is %s after bad frames", tr.ReadyState())
+	}
+	if b.DroppedFrames(id) < 2 {
+		t.Errorf("%d frames dropped, want at least 2", b.DroppedFrames(id))
+	}
+	tr.Stop()
+}

@@ -75,6 +75,8 @@ func TestBadFrames(t *testing.T) {
 	sof := bytes.Index(huge, []byte{0xff, 0xc0})
 	huge[sof+5], huge[sof+6], huge[sof+7], huge[sof+8] = 0xfd, 0xe8, 0xfd, 0xe8
 	bad = append(bad, huge)
+	// A frame header whose length field is 0.
+	bad = append(bad, []byte{0xff, 0xd8, 0xff, 0xc0, 0, 0})
 	for i, b := range bad {
 		img, release, err := d.Decode(b, mjpeg.Full)
 		if err == nil {
@@ -88,6 +90,12 @@ func TestBadFrames(t *testing.T) {
 		if img != nil || release != nil {
 			t.Errorf("bad frame %d: an error came with a picture", i)
 		}
+		// No error sticks to the decoder.
+		_, release, err = d.Decode(good, mjpeg.Full)
+		if err != nil {
+			t.Fatalf("a good frame after bad frame %d (%d bytes): %v", i, len(b), err)
+		}
+		release()
 	}
 	// Corrupt entropy-coded data: libjpeg-turbo may or may not notice, but
 	// it must not crash, and what it returns has the frame's size.

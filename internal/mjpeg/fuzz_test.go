@@ -11,8 +11,8 @@ import (
 )
 
 // FuzzDecode feeds the decoder arbitrary frames at every scale: it returns a
-// picture of the size the header says or an error wrapping ErrBadFrame, and
-// never crashes. Seeds are small frames of every layout, whole and cut.
+// picture of the size the header says or an error wrapping ErrBadFrame
+// after which a good frame still decodes, and never crashes. Seeds are small frames of every layout, whole and cut.
 //
 //	go test -run XX -fuzz FuzzDecode -parallel 1 ./internal/mjpeg/
 func FuzzDecode(f *testing.F) {
@@ -35,6 +35,7 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	}
+	good := frame(f, 16, 16, image.YCbCrSubsampleRatio420, false, 50)
 	d, err := mjpeg.NewDecoder()
 	if err != nil {
 		f.Fatal(err)
@@ -48,6 +49,12 @@ func FuzzDecode(f *testing.F) {
 			if !errors.Is(err, mjpeg.ErrBadFrame) {
 				t.Fatalf("error %v does not wrap ErrBadFrame", err)
 			}
+			// A bad frame leaves nothing behind: the next good one decodes.
+			_, release, err := d.Decode(good, mjpeg.Full)
+			if err != nil {
+				t.Fatalf("a good frame after this one: %v", err)
+			}
+			release()
 			return
 		}
 		defer release()

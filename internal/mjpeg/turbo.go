@@ -109,7 +109,7 @@ func (d *Decoder) Header(jpeg []byte) (Header, error) {
 		return Header{}, badFrame("%d bytes is too short for a JPEG", len(jpeg))
 	}
 	if C.tjDecompressHeader3(d.h, (*C.uchar)(unsafe.Pointer(&jpeg[0])), C.ulong(len(jpeg)), &d.hdr[0], &d.hdr[1], &d.hdr[2], &d.hdr[3]) != 0 {
-		return Header{}, badFrame("header of a %d-byte frame: %s", len(jpeg), d.lastError())
+		return Header{}, badFrame("header of a %d-byte frame: %s", len(jpeg), d.failed())
 	}
 	w, h, samp, cs := d.hdr[0], d.hdr[1], d.hdr[2], d.hdr[3]
 	if cs != C.TJCS_YCbCr && cs != C.TJCS_GRAY {
@@ -170,7 +170,7 @@ func (d *Decoder) Decode(jpeg []byte, s Scale) (img *capture.YCbCr, release func
 		C.int(p.YStride), C.int(p.CStride), C.int(p.CStride),
 		C.int(w), C.int(h), d.flags()) != 0 {
 		f.put()
-		return nil, nil, badFrame("%dx%d frame of %d bytes: %s", hd.Width, hd.Height, len(jpeg), d.lastError())
+		return nil, nil, badFrame("%dx%d frame of %d bytes: %s", hd.Width, hd.Height, len(jpeg), d.failed())
 	}
 	return p, f.release, nil
 }
@@ -200,7 +200,16 @@ func (d *Decoder) flags() C.int {
 	return decodeFlags
 }
 
-func (d *Decoder) lastError() string { return C.GoString(C.tjGetErrorStr2(d.h)) }
+// failed returns the handle's error message and replaces the handle:
+// libjpeg-turbo 2.1 does not abort the decompressor when a call fails, so
+// after some errors ("Bogus marker length") the next frame, however good,
+// fails with the same error.
+func (d *Decoder) failed() string {
+	msg := C.GoString(C.tjGetErrorStr2(d.h))
+	C.tjDestroy(d.h)
+	d.h = C.tjInitDecompress() // nil on failure: the decoder then reports itself closed
+	return msg
+}
 
 func colourSpaceName(cs C.int) string {
 	switch cs {
