@@ -3,6 +3,7 @@ package synthetic
 import (
 	"context"
 	"image"
+	"io"
 	"math"
 	"sync"
 	"time"
@@ -51,8 +52,21 @@ func (v *videoDevice) ReadVideo(ctx context.Context) (capture.VideoFrame, error)
 		}
 		img, release := v.gen.frame(mode.Width, mode.Height, v.n)
 		v.n++
+		if img == nil {
+			continue // dropped (the MJPEG camera's undecodable frames)
+		}
 		return capture.NewPooledVideoFrame(img, at.Sub(v.started), release), nil
 	}
+}
+
+// Close closes the device, then its generator if it holds anything (the
+// MJPEG camera's decoder).
+func (v *videoDevice) Close() error {
+	err := v.openDevice.Close()
+	if c, ok := v.gen.(io.Closer); ok {
+		c.Close()
+	}
+	return err
 }
 
 // micDevice is an open microphone: a 440 Hz tone in 10 ms chunks.

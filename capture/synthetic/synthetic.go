@@ -56,7 +56,8 @@ type device struct {
 	closes     int
 	fixedMode  bool
 	muted      bool
-	open       *openDevice // nil when closed
+	open       *openDevice  // nil when closed
+	mjpeg      *mjpegCamera // set for an MJPEG camera (mjpeg.go)
 }
 
 var _ capture.Backend = (*Backend)(nil)
@@ -374,6 +375,13 @@ func (b *Backend) Open(ctx context.Context, id string, mode capture.MediaTrackSe
 	if err := checkMode(d.desc, mode); err != nil {
 		return nil, err
 	}
+	var mj *mjpegFrames
+	if d.mjpeg != nil {
+		var err error
+		if mj, err = newMJPEGFrames(d.mjpeg); err != nil {
+			return nil, err
+		}
+	}
 	o := &openDevice{b: b, d: d, failed: make(chan struct{}), wake: make(chan struct{}, 1), muted: d.muted, started: time.Now()}
 	o.mode = mode
 	if d.failRead != nil {
@@ -393,6 +401,9 @@ func (b *Backend) Open(ctx context.Context, id string, mode capture.MediaTrackSe
 		return &videoDevice{openDevice: o, gen: newScreenPattern()}, nil
 	default:
 		v := &videoDevice{openDevice: o, gen: newCameraPattern()}
+		if mj != nil {
+			v.gen = mj
+		}
 		if d.fixedMode {
 			return fixedVideo{v}, nil
 		}
