@@ -44,7 +44,11 @@ type sub struct {
 
 func newConn() *conn {
 	c := &conn{wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
-	go c.run()
+	// The first attempt is made now, so that a server that runs is
+	// connected when Open returns.
+	pc, dead, nc, err := dial(c.push)
+	c.pc = pc // nil if it failed
+	go c.run(pc, dead, nc, err)
 	return c
 }
 
@@ -122,11 +126,13 @@ func isConnErr(err error) bool {
 	return err != nil && !errors.As(err, &pe) && !errors.Is(err, context.DeadlineExceeded)
 }
 
-func (c *conn) run() {
+func (c *conn) run(pc *proto.Client, dead chan struct{}, nc net.Conn, err error) {
 	defer close(c.done)
 	wait := minRetry
-	for {
-		pc, dead, nc, err := dial(c.push)
+	for first := true; ; first = false {
+		if !first {
+			pc, dead, nc, err = dial(c.push)
+		}
 		if err == nil {
 			wait = minRetry
 			c.mu.Lock()

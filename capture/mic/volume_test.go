@@ -1,0 +1,127 @@
+package mic_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tally-app/tally/capture"
+	"github.com/tally-app/tally/capture/mic"
+	"github.com/tally-app/tally/internal/testenv"
+)
+
+// volumeEvents collects a backend's volume changes so a test can wait for
+// the one it caused.
+func volumeEvents(t *testing.T, b *mic.Backend) chan mic.VolumeChange {
+	ch := make(chan mic.VolumeChange, 256)
+	t.Cleanup(b.OnVolumeChange(func(c mic.VolumeChange) { ch <- c }))
+	return ch
+}
+
+func awaitVolume(t *testing.T, ch chan mic.VolumeChange, what string, ok func(mic.VolumeChange) bool) mic.VolumeChange {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case c := <-ch:
+			if ok(c) {
+				return c
+			}
+		case <-timeout:
+			t.Fatalf("no volume change %s within 10 s", what)
+		}
+	}
+}
+
+func pactlOut(t *testing.T, pa *testenv.Pulse, args ...string) string {
+	t.Helper()
+	out, err := pa.Pactl(args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(out)
+}
+
+func TestSetVolumeIsWhatPactlReports(t *testing.T) {
+	pa := startPulse(t)
+	b := newBackend(t)
+	ctx := context.Background()
+	if err := b.SetVolume(ctx, virtID, 0.5); err != nil {
+		t.Fatal(err)
+	}
+	if out := pactlOut(t, pa, "get-source-volume", testenv.VirtualMic); !strings.Contains(out, "32768 /  50%") {
+		t.Errorf("after SetVolume 0.5, pactl get-source-volume says %q", out)
+	}
+	if v, err := b.Volume(ctx, virtID); err != nil || math.Abs(v-0.5) > 1e-4 {
+		t.Errorf("Volume = %v, %v; want 0.5", v, err)
+	}
+	for _, m := range []bool{true, false} {
+		if err := b.SetMuted(ctx, virtID, m); err != nil {
+			t.Fatal(err)
+		}
+		want := map[bool]string{true: "Mute: yes", false: "Mute: no"}[m]
+		if out := pactlOut(t, pa, "get-source-mute", testenv.VirtualMic); out != want {
+			t.Errorf("after SetMuted(%v), pactl says %q", m, out)
+		}
+		if got, err := b.Muted(ctx, virtID); err != nil || got != m {
+			t.Errorf("Muted = %v, %v; want %v", got, err, m)
+		}
+	}
+}
+
+func TestVolumeErrorsNameTheDevice(t *testing.T) {
+	startPulse(t)
+	b := newBackend(t)
+	ctx := context.Background()
+	for _, v := range []float64{-0.01, 1.01, math.NaN(), math.Inf(1)} {
+		err := b.SetVolume(ctx, virtID, v)
+		if err == nil || !strings.Contains(err.Error(), virtID) || !strings.Contains(err.Error(), "outside 0..1") {
+			t.Errorf("SetVolume(%v): err = %v", v, err)
+		}
+	}
+	for _, id := range []string{"mic:nosuch", "cam:0", "mic:alsa::0,0"} {
+		_, err := b.Volume(ctx, id)
+		if !errors.Is(err, capture.ErrNotFound) || !strings.Contains(err.Error(), id) {
+			t.Errorf("Volume(%q): err = %v", id, err)
+		}
+		if err := b.SetMuted(ctx, id, true); !errors.Is(err, capture.ErrNotFound) {
+			t.Errorf("SetMuted(%q): err = %v", id, err)
+		}
+	}
+	if out, err := b.Volume(ctx, virtID); err != nil || out == 0 {
+		t.Errorf("virtmic after the bad calls: %v, %v", out, err)
+	}
+}
+
+func TestOutsideVolumeChangeReachesCallback(t *testing.T) {
+	pa := startPulse(t)
+	b := newBackend(t)
+	ch := volumeEvents(t, b)
+	awaitVolume(t, ch, "for virtmic's controls", func(c mic.VolumeChange) bool { return c.DeviceID == virtID && c.Available })
+	pactlOut(t, pa, "set-source-volume", testenv.VirtualMic, "30%")
+	awaitVolume(t, ch, "to 30 %", func(c mic.VolumeChange) bool {
+		return c.DeviceID == virtID && math.Abs(c.Volume-0.3) < 1e-3
+	})
+	pactlOut(t, pa, "set-source-mute", testenv.VirtualMic, "1")
+	awaitVolume(t, ch, "to muted", func(c mic.VolumeChange) bool { return c.DeviceID == virtID && c.Muted })
+}
+
+func TestServerKilledVolumeComesBack(t *testing.T) {
+	pa := startPulse(t)
+	b := newBackend(t)
+	ch := volumeEvents(t, b)
+	awaitVolume(t, ch, "for virtmic's controls", func(c mic.VolumeChange) bool { return c.DeviceID == virtID && c.Available })
+	pa.Kill()
+	awaitVolume(t, ch, "gone", func(c mic.VolumeChange) bool { return c.DeviceID == virtID && !c.Available })
+	if _, err := b.Volume(context.Background(), virtID); !errors.Is(err, capture.ErrNotFound) {
+		t.Errorf("Volume with no server: err = %v", err)
+	}
+	pa.Restart()
+	awaitVolume(t, ch, "back", func(c mic.VolumeChange) bool { return c.DeviceID == virtID && c.Available })
+	if err := b.SetVolume(context.Background(), virtID, 0.4); err != nil {
+		t.Errorf("SetVolume after the server came back: %v", err)
+	}
+}
