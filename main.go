@@ -6,6 +6,7 @@
 //	tally bench-preview --seconds N --size WxH --fps F [--video-sink ...]
 //	tally devices                                 every device with its modes
 //	tally holders [--json]                        who holds each device
+//	tally controls DEVICE-ID [--json] [--set NAME=VALUE…]  a device's controls
 package main
 
 import (
@@ -39,6 +40,7 @@ var verbs = map[string]func(args []string) error{
 	"bench-preview": runBenchPreview,
 	"devices":       runDevices,
 	"holders":       runHolders,
+	"controls":      runControls,
 }
 
 func main() {
