@@ -125,3 +125,51 @@ func TestServerKilledVolumeComesBack(t *testing.T) {
 		t.Errorf("SetVolume after the server came back: %v", err)
 	}
 }
+
+// rms is the root mean square of x.
+func rms(x []float32) float64 {
+	var s float64
+	for _, v := range x {
+		s += float64(v) * float64(v)
+	}
+	return math.Sqrt(s / float64(len(x)))
+}
+
+// The volume and mute set by Tally are what the captured audio has: the
+// server's volume is cubic (50 % is 0.5³ in amplitude), mute is silence.
+func TestVolumeChangesCapturedLevel(t *testing.T) {
+	startPulse(t)
+	b := newBackend(t)
+	ctx := context.Background()
+	if err := b.SetVolume(ctx, virtID, 1); err != nil {
+		t.Fatal(err)
+	}
+	dev := openVirtmic(t, b)
+	// untilLevel reads 50 ms windows until one is within 10 % of want
+	// (or under 0.001 for silence): the change needs the server's latency,
+	// so wait on the audio itself, at most 5 s of it.
+	untilLevel := func(what string, want float64) {
+		t.Helper()
+		var got float64
+		for range 100 {
+			got = rms(readSeconds(t, dev, 0.05, 48000, 1)[0])
+			if math.Abs(got-want) <= 0.1*want || (want == 0 && got < 0.001) {
+				return
+			}
+		}
+		t.Fatalf("%s: RMS %.4f after 5 s of audio, want %.4f", what, got, want)
+	}
+	untilLevel("at 100 %", 0.354)
+	if err := b.SetVolume(ctx, virtID, 0.5); err != nil {
+		t.Fatal(err)
+	}
+	untilLevel("at 50 %", 0.354*0.125)
+	if err := b.SetMuted(ctx, virtID, true); err != nil {
+		t.Fatal(err)
+	}
+	untilLevel("muted", 0)
+	if err := b.SetMuted(ctx, virtID, false); err != nil {
+		t.Fatal(err)
+	}
+	untilLevel("unmuted at 50 %", 0.354*0.125)
+}
