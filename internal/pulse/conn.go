@@ -137,15 +137,20 @@ func (c *conn) run(pc *proto.Client, dead chan struct{}, nc net.Conn, err error)
 			wait = minRetry
 			c.mu.Lock()
 			c.pc = pc
+			// Events that came between SUBSCRIBE and now are already in
+			// what a subscriber reads on "connected": that goes first.
+			c.q = append([]Event{{Type: "connected"}}, c.q...)
 			c.mu.Unlock()
-			c.push(Event{Type: "connected"})
+			c.poke()
 			stopped := c.serve(dead)
 			c.mu.Lock()
 			c.pc = nil
-			c.q = nil // events of the old connection name indexes that are gone
 			c.mu.Unlock()
 			nc.Close()
-			<-dead // the protocol reader has returned
+			<-dead // the protocol reader has returned: no more pushes
+			c.mu.Lock()
+			c.q = nil // events of the old connection name indexes that are gone
+			c.mu.Unlock()
 			if stopped {
 				return
 			}
