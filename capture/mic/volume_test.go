@@ -10,6 +10,7 @@ import (
 
 	"github.com/tally-app/tally/capture"
 	"github.com/tally-app/tally/capture/mic"
+	"github.com/tally-app/tally/capture/synthetic"
 	"github.com/tally-app/tally/internal/testenv"
 )
 
@@ -114,8 +115,24 @@ func TestServerKilledVolumeComesBack(t *testing.T) {
 	b := newBackend(t)
 	ch := volumeEvents(t, b)
 	awaitVolume(t, ch, "for virtmic's controls", func(c mic.VolumeChange) bool { return c.DeviceID == virtID && c.Available })
+	// A camera in the same MediaDevices: the server's death is none of its
+	// business.
+	md := capture.NewMediaDevices(b, synthetic.New())
+	t.Cleanup(func() { md.Close() })
+	cam, err := md.GetUserMedia(context.Background(), capture.MediaStreamConstraints{Video: &capture.MediaTrackConstraints{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	video := cam.GetVideoTracks()[0]
 	pa.Kill()
 	awaitVolume(t, ch, "gone", func(c mic.VolumeChange) bool { return c.DeviceID == virtID && !c.Available })
+	r := video.NewVideoReader()
+	defer r.Close()
+	rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := r.Read(rctx); err != nil || video.ReadyState() != capture.StateLive {
+		t.Errorf("the camera after the audio server died: %v, %s", err, video.ReadyState())
+	}
 	if _, err := b.Volume(context.Background(), virtID); !errors.Is(err, capture.ErrNotFound) {
 		t.Errorf("Volume with no server: err = %v", err)
 	}
