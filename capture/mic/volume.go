@@ -159,7 +159,8 @@ func (b *Backend) SetMuted(ctx context.Context, deviceID string, muted bool) err
 // report it; and with Available false when the controls go (source removed,
 // server gone) and true again when they come back. f runs on the audio
 // server connection's goroutine, one call at a time, in the server's
-// order; it may call the backend's volume methods.
+// order; it may call the backend's volume methods, but not Close, which
+// waits for that goroutine.
 func (b *Backend) OnVolumeChange(f func(VolumeChange)) (cancel func()) {
 	v, err := b.volumeClient()
 	if err != nil {
