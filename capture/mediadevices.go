@@ -357,7 +357,9 @@ func withDevice(mode MediaTrackSettings, d DeviceDescriptor, kind string) MediaT
 // A new track moves the source only on a device that can change mode while
 // open (Reconfigurer); ApplyConstraints may also reopen one that cannot.
 // Video tracks get each mode's own frames ("none") and its crop-and-scale
-// settings that best fit c.
+// settings that best fit c, which is the caller's constraints without the
+// default ideals: those choose among the device's own modes, and
+// crop-and-scale serves only a size, aspect ratio or rate c names.
 func (md *MediaDevices) deviceCandidates(d backendDevice, trackKind string, c *MediaTrackConstraints, except *trackCore) []candidate {
 	var cands []candidate
 	add := func(m MediaTrackSettings, live bool) {
@@ -423,7 +425,7 @@ func (md *MediaDevices) getTrack(ctx context.Context, devKind, trackKind string,
 		sel := withDefaultIdeals(devKind, c)
 		var cands []candidate
 		for _, d := range devs {
-			cands = append(cands, md.deviceCandidates(d, trackKind, &sel, nil)...)
+			cands = append(cands, md.deviceCandidates(d, trackKind, &c, nil)...)
 		}
 		settings := make([]MediaTrackSettings, len(cands))
 		for i, cd := range cands {
@@ -771,7 +773,7 @@ func (md *MediaDevices) applyConstraints(ctx context.Context, c *trackCore, nc M
 	d := backendDevice{b: s.backend, d: s.desc}
 	sel := withDefaultIdeals(s.desc.Kind, nc)
 	cands := []candidate{{dev: d, src: withDevice(s.mode, s.desc, c.kind), mode: c.settings, live: true}}
-	cands = append(cands, md.deviceCandidates(d, c.kind, &sel, c)...)
+	cands = append(cands, md.deviceCandidates(d, c.kind, &nc, c)...)
 	settings := make([]MediaTrackSettings, len(cands))
 	for i, cd := range cands {
 		settings[i] = cd.mode
