@@ -13,7 +13,8 @@
 // the last one stops, the device is closed once, on the source's own
 // goroutine, and the source leaves Sources(). Stop never blocks on a device
 // and fires no "ended" event; a source that ends by itself (unplugged,
-// failed) ends each of its live tracks, which fire "ended" once.
+// failed, stalled, revoked) ends each of its live tracks, which fire "ended"
+// once; EndReason and EndError say why.
 //
 // # Leaked tracks
 //
@@ -98,7 +99,10 @@ type leakListeners struct {
 }
 
 // NewMediaDevices returns a MediaDevices over the given backends, in order of
-// preference (the first backend's default device is the default).
+// preference: the default device of a kind is the first backend's that has
+// one of that kind (its flagged default, else its first), and devices are
+// listed default first, then in backend order. Put hardware backends first
+// and the synthetic one last.
 func NewMediaDevices(backends ...Backend) *MediaDevices {
 	md := &MediaDevices{
 		backends: backends,
@@ -190,8 +194,9 @@ func (md *MediaDevices) Devices(ctx context.Context) ([]DeviceDescriptor, error)
 
 // backendDevice is a device with the backend it belongs to.
 type backendDevice struct {
-	b Backend
-	d DeviceDescriptor
+	b  Backend
+	bi int // b's place in md.backends
+	d  DeviceDescriptor
 }
 
 // enumerate asks every backend for its devices, in backend order. A backend
@@ -199,7 +204,7 @@ type backendDevice struct {
 func (md *MediaDevices) enumerate(ctx context.Context) ([]backendDevice, error) {
 	var all []backendDevice
 	var errs []error
-	for _, b := range md.backends {
+	for bi, b := range md.backends {
 		if err := ctx.Err(); err != nil {
 			return nil, NewError(ErrAbort, err, "enumerating devices")
 		}
@@ -209,22 +214,43 @@ func (md *MediaDevices) enumerate(ctx context.Context) ([]backendDevice, error) 
 			continue
 		}
 		for _, d := range ds {
-			all = append(all, backendDevice{b, d})
+			all = append(all, backendDevice{b, bi, d})
 		}
 	}
 	if len(all) == 0 && len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	// Each backend flags its own default; the app's default of a kind is
-	// the first backend's.
-	seen := map[string]bool{}
-	for i := range all {
-		if d := &all[i].d; d.Default {
-			d.Default = !seen[d.Kind]
-			seen[d.Kind] = true
+	markDefaults(all)
+	return all, nil
+}
+
+// markDefaults leaves one default per kind: the first backend (in the
+// order given to NewMediaDevices) with devices of that kind provides it —
+// the one it flags, or its first when it flags none, as V4L2 has no notion
+// of a default camera. So a real webcam beats the synthetic camera, whose
+// backend comes last, although only the synthetic backend flags one.
+func markDefaults(all []backendDevice) {
+	owner := map[string]int{} // kind -> the backend that provides its default
+	for _, d := range all {
+		if _, ok := owner[d.d.Kind]; !ok {
+			owner[d.d.Kind] = d.bi
 		}
 	}
-	return all, nil
+	flagged := map[string]bool{} // kind -> its owner flags a device
+	for _, d := range all {
+		if d.bi == owner[d.d.Kind] && d.d.Default {
+			flagged[d.d.Kind] = true
+		}
+	}
+	done := map[string]bool{}
+	for i := range all {
+		d := &all[i]
+		mine := d.bi == owner[d.d.Kind] && !done[d.d.Kind] && (d.d.Default || !flagged[d.d.Kind])
+		d.d.Default = mine
+		if mine {
+			done[d.d.Kind] = true
+		}
+	}
 }
 
 // ofKind returns the devices of one kind, the default first, in backend
@@ -645,19 +671,21 @@ func (md *MediaDevices) retireLocked(s *source, state string) {
 	md.order = slices.DeleteFunc(md.order, func(x *source) bool { return x == s })
 }
 
-// endLocked makes c "ended". Called with md.mu held.
-func endLocked(c *trackCore) bool {
+// endLocked makes c "ended" for reason, because of err (nil when stopped).
+// Called with md.mu held.
+func endLocked(c *trackCore, reason EndReason, err error) bool {
 	if c.state == StateEnded {
 		return false
 	}
 	c.state = StateEnded
+	c.endReason, c.endErr = reason, err
 	close(c.endedCh)
 	return true
 }
 
 func (md *MediaDevices) stopTrack(c *trackCore) {
 	md.mu.Lock()
-	if !endLocked(c) {
+	if !endLocked(c, EndStopped, nil) {
 		md.mu.Unlock()
 		return
 	}
@@ -679,15 +707,20 @@ func (md *MediaDevices) endSource(s *source, cause error) {
 	s.tracks = nil
 	s.publish()
 	md.retireLocked(s, SourceEnded)
+	reason := ReasonOf(cause)
+	if cause == nil {
+		// A source never ends by itself without a cause; a backend that
+		// returned none still failed.
+		reason = EndFailed
+	}
 	var ended []*trackCore
 	for _, c := range tracks {
 		c.src = nil
-		if endLocked(c) {
+		if endLocked(c, reason, cause) {
 			ended = append(ended, c)
 		}
 	}
 	md.mu.Unlock()
-	_ = cause
 	for _, c := range ended {
 		md.disp.post(func() {
 			c.onEnded.call()
@@ -743,7 +776,7 @@ func (md *MediaDevices) cloneTrack(c *trackCore) *MediaStreamTrack {
 	t.c.enabled.Store(c.enabled.Load())
 	t.c.settings, t.c.caps = c.settings, c.caps
 	if c.src == nil || c.state == StateEnded {
-		endLocked(t.c)
+		endLocked(t.c, c.endReason, c.endErr)
 		close(t.c.done)
 		md.mu.Unlock()
 		return t
@@ -853,7 +886,7 @@ func (md *MediaDevices) trackUnreachable(c *trackCore) {
 	info := LeakInfo{TrackID: c.id, Kind: c.kind, Label: c.label, SourceID: s.id, DeviceID: s.desc.DeviceID}
 	if md.leakPol == LeakStop {
 		info.Stopped = true
-		endLocked(c)
+		endLocked(c, EndStopped, nil)
 		md.detachLocked(c)
 		close(c.done)
 	}
@@ -893,7 +926,7 @@ func (md *MediaDevices) Close() error {
 	md.closed = true
 	for _, s := range slices.Clone(md.order) {
 		for _, c := range slices.Clone(s.tracks) {
-			if endLocked(c) {
+			if endLocked(c, EndStopped, nil) {
 				close(c.done)
 			}
 			md.detachLocked(c)

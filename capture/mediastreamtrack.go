@@ -38,6 +38,8 @@ type trackCore struct {
 	constraints MediaTrackConstraints
 	settings    MediaTrackSettings // the last settings, kept after the track ends
 	caps        MediaTrackCapabilities
+	endReason   EndReason // "" while live
+	endErr      error     // the device's error that ended the source; nil when stopped
 
 	rmu      sync.Mutex // serialises writers of vreaders, areaders
 	vreaders atomic.Pointer[[]*VideoReader]
@@ -150,6 +152,24 @@ func (t *MediaStreamTrack) ReadyState() string {
 	default:
 		return StateLive
 	}
+}
+
+// EndReason says why the track ended: "" while it is live, EndStopped
+// after Stop, otherwise why its source ended by itself. It is set before
+// ReadyState turns "ended", so OnEnded callbacks can read it.
+func (t *MediaStreamTrack) EndReason() EndReason {
+	t.c.md.mu.Lock()
+	defer t.c.md.mu.Unlock()
+	return t.c.endReason
+}
+
+// EndError is the device's error that ended the track's source (matchable
+// with errors.Is: ErrNotFound, ErrNotReadable, ErrStalled ...), nil while
+// live or when the track was stopped.
+func (t *MediaStreamTrack) EndError() error {
+	t.c.md.mu.Lock()
+	defer t.c.md.mu.Unlock()
+	return t.c.endErr
 }
 
 // Done is closed once the track has ended: at once by Stop, and after the

@@ -251,8 +251,11 @@ func (u *UI) hold(origin string, ts ...*capture.MediaStreamTrack) {
 		desc := t.Kind() + " track " + shortID(t.ID()) + " (" + t.Label() + ")"
 		h.unsub = append(h.unsub,
 			t.OnEnded(func() {
+				// Read here, on capture's goroutine: the reason is set
+				// before ended fires.
+				why := endedWhy(t.EndReason(), t.EndError())
 				u.do(func() {
-					u.events.add(evWarn, "ended: %s — its source ended by itself", desc)
+					u.events.add(evWarn, "ended: %s — %s", desc, why)
 					u.refresh()
 				})
 			}),
@@ -262,6 +265,25 @@ func (u *UI) hold(origin string, ts ...*capture.MediaStreamTrack) {
 		u.held = append(u.held, h)
 	}
 	u.refresh()
+}
+
+// endedWhy says in words why a track's source ended by itself.
+func endedWhy(r capture.EndReason, err error) string {
+	var why string
+	switch r {
+	case capture.EndUnplugged:
+		why = "the device was unplugged"
+	case capture.EndStalled:
+		why = "the device stopped delivering"
+	case capture.EndRevoked:
+		why = "access to the device was taken away"
+	default:
+		why = "the device failed"
+	}
+	if err != nil {
+		why += " (" + err.Error() + ")"
+	}
+	return why
 }
 
 // forget drops ended tracks from the list.

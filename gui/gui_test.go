@@ -418,6 +418,23 @@ func TestUnplugEndsRowsAndLogsEnded(t *testing.T) {
 	if !strings.Contains(f.logged(), "ended: video track "+shortID(tr.ID())) {
 		t.Errorf("logger has no ended line for %v:\n%s", tr, f.logged())
 	}
+	if !f.u.events.contains("the device was unplugged") {
+		t.Errorf("the ended line does not say the camera was unplugged:\n%s", f.logged())
+	}
+}
+
+func TestEndedWhyNamesEachReason(t *testing.T) {
+	seen := map[string]capture.EndReason{}
+	for _, r := range []capture.EndReason{capture.EndUnplugged, capture.EndStalled, capture.EndRevoked, capture.EndFailed} {
+		w := endedWhy(r, nil)
+		if prev, dup := seen[w]; dup {
+			t.Errorf("%q and %q both read %q", prev, r, w)
+		}
+		seen[w] = r
+	}
+	if w := endedWhy(capture.EndFailed, errors.New("VIDIOC_DQBUF: EIO")); !strings.Contains(w, "VIDIOC_DQBUF: EIO") {
+		t.Errorf("endedWhy drops the device's error: %q", w)
+	}
 }
 
 func (f *fixture) logged() string {
