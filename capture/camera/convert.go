@@ -2,7 +2,6 @@ package camera
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"image"
 	"image/jpeg"
@@ -32,8 +31,8 @@ type converter struct {
 }
 
 var converters = map[string]converter{
-	FormatYUYV:  {FormatYUYV, new422, func(d *image.YCbCr, s []byte, w, h int) error { return packed422(d, s, w, h, 0, 1, 3) }},
-	FormatUYVY:  {FormatUYVY, new422, func(d *image.YCbCr, s []byte, w, h int) error { return packed422(d, s, w, h, 1, 0, 2) }},
+	FormatYUYV:  {FormatYUYV, new422, func(d *image.YCbCr, s []byte, w, h int) error { return packed422(d, s, w, h, true) }},
+	FormatUYVY:  {FormatUYVY, new422, func(d *image.YCbCr, s []byte, w, h int) error { return packed422(d, s, w, h, false) }},
 	FormatI420:  {FormatI420, new420, convertI420},
 	FormatNV12:  {FormatNV12, new420, func(d *image.YCbCr, s []byte, w, h int) error { return semiPlanar420(d, s, w, h, false) }},
 	FormatNV21:  {FormatNV21, new420, func(d *image.YCbCr, s []byte, w, h int) error { return semiPlanar420(d, s, w, h, true) }},
@@ -64,10 +63,10 @@ func shortFrame(format string, got, want int) error {
 	return fmt.Errorf("short %s frame: %d bytes, want %d", format, got, want)
 }
 
-// packed422 converts YUYV (y=0, u=1, v=3) or UYVY (y=1, u=0, v=2) into a
+// packed422 converts YUYV (yFirst) or UYVY into a
 // 4:2:2 YCbCr: one pass, no allocation. Odd widths carry a last half pair, as
 // V4L2 rounds the line up to whole pairs.
-func packed422(dst *image.YCbCr, src []byte, w, h int, y0, u, v int) error {
+func packed422(dst *image.YCbCr, src []byte, w, h int, yFirst bool) error {
 	if err := checkDst(dst, w, h); err != nil {
 		return err
 	}
@@ -76,37 +75,11 @@ func packed422(dst *image.YCbCr, src []byte, w, h int, y0, u, v int) error {
 	if len(src) < stride*h {
 		return shortFrame("4:2:2", len(src), stride*h)
 	}
-	yuyv := y0 == 0
 	for row := 0; row < h; row++ {
-		s := src[row*stride : row*stride+stride]
 		yr := dst.Y[row*dst.YStride : row*dst.YStride+w]
 		cb := dst.Cb[row*dst.CStride : row*dst.CStride+pairs]
 		cr := dst.Cr[row*dst.CStride : row*dst.CStride+pairs]
-		// Two pairs (8 bytes, 4 pixels) per 64-bit load, constant shifts.
-		i := 0
-		if yuyv {
-			for ; i+2 <= w/2; i += 2 {
-				q := binary.LittleEndian.Uint64(s[4*i : 4*i+8])
-				binary.LittleEndian.PutUint32(yr[2*i:2*i+4], uint32(q&0xFF|q>>8&0xFF00|q>>16&0xFF0000|q>>24&0xFF000000))
-				cb[i], cb[i+1] = byte(q>>8), byte(q>>40)
-				cr[i], cr[i+1] = byte(q>>24), byte(q>>56)
-			}
-		} else {
-			for ; i+2 <= w/2; i += 2 {
-				q := binary.LittleEndian.Uint64(s[4*i : 4*i+8])
-				binary.LittleEndian.PutUint32(yr[2*i:2*i+4], uint32(q>>8&0xFF|q>>16&0xFF00|q>>24&0xFF0000|q>>32&0xFF000000))
-				cb[i], cb[i+1] = byte(q), byte(q>>32)
-				cr[i], cr[i+1] = byte(q>>16), byte(q>>48)
-			}
-		}
-		for ; i < pairs; i++ {
-			p := s[4*i : 4*i+4]
-			cb[i], cr[i] = p[u], p[v]
-			yr[2*i] = p[y0]
-			if 2*i+1 < w {
-				yr[2*i+1] = p[y0+2]
-			}
-		}
+		packed422Row(yr, cb, cr, src[row*stride:row*stride+stride], w, yFirst)
 	}
 	return nil
 }
@@ -146,21 +119,7 @@ func semiPlanar420(dst *image.YCbCr, src []byte, w, h int, swapped bool) error {
 	}
 	uv := src[ySize:]
 	for row := 0; row < ch; row++ {
-		s := uv[row*2*cw : row*2*cw+2*cw]
-		b := cb[row*dst.CStride : row*dst.CStride+cw]
-		r := cr[row*dst.CStride : row*dst.CStride+cw]
-		// Four pairs (8 bytes) per 64-bit load.
-		i := 0
-		for ; i+4 <= cw; i += 4 {
-			q := binary.LittleEndian.Uint64(s[2*i : 2*i+8])
-			binary.LittleEndian.PutUint32(b[i:i+4], uint32(q&0xFF|q>>8&0xFF00|q>>16&0xFF0000|q>>24&0xFF000000))
-			q >>= 8
-			binary.LittleEndian.PutUint32(r[i:i+4], uint32(q&0xFF|q>>8&0xFF00|q>>16&0xFF0000|q>>24&0xFF000000))
-		}
-		for ; i < cw; i++ {
-			b[i] = s[2*i]
-			r[i] = s[2*i+1]
-		}
+		splitUVRow(cb[row*dst.CStride:row*dst.CStride+cw], cr[row*dst.CStride:row*dst.CStride+cw], uv[row*2*cw:row*2*cw+2*cw])
 	}
 	return nil
 }
