@@ -491,3 +491,51 @@ func TestDisplayCropAndScaleKeepsRGBA(t *testing.T) {
 		t.Errorf("alpha %d after scaling", a)
 	}
 }
+
+// A colour-tagged camera picture stays one, with its tag, when scaled; a
+// grey one stays grey.
+func TestCropAndScaleKeepsTypeAndTag(t *testing.T) {
+	cam := newFeedCam("feed", []capture.MediaTrackSettings{{Width: 1280, Height: 720, FrameRate: 30}})
+	md := capture.NewMediaDevices(cam)
+	t.Cleanup(func() { _ = md.Close() })
+	small := video(t, md, `{"video": {"width": {"exact": 320}, "height": {"exact": 240}}}`)
+	defer small.Stop()
+	sync := small.Clone()
+	defer sync.Stop()
+	if err := sync.ApplyConstraints(ctxT(t), capture.MediaTrackConstraints{}); err != nil {
+		t.Fatal(err)
+	}
+	rs, rsync := small.NewVideoReader(), sync.NewVideoReader()
+	defer rs.Close()
+	defer rsync.Close()
+
+	tagged := capture.NewYCbCr(image.Rect(0, 0, 1280, 720), image.YCbCrSubsampleRatio422, capture.BT709, false)
+	for i := range tagged.Y {
+		tagged.Y[i] = 16 // limited-range black
+	}
+	for i := range tagged.Cb {
+		tagged.Cb[i], tagged.Cr[i] = 128, 128
+	}
+	feed(t, cam, rsync, capture.VideoFrame{Image: tagged, Timestamp: 1})
+	f, ok := poll(rs)
+	if !ok {
+		t.Fatal("no scaled frame")
+	}
+	got, isTagged := f.Image.(*capture.YCbCr)
+	if !isTagged || got.Matrix != capture.BT709 || got.FullRange || got.SubsampleRatio != image.YCbCrSubsampleRatio422 || got.Rect.Dx() != 320 || got.Rect.Dy() != 240 {
+		t.Fatalf("scaled %T, want a 320x240 4:2:2 BT.709 limited *capture.YCbCr: %+v", f.Image, f.Image.Bounds())
+	}
+	if r, g, b, _ := got.At(100, 100).RGBA(); r>>8 > 2 || g>>8 > 2 || b>>8 > 2 {
+		t.Errorf("limited-range black scaled to %d %d %d", r>>8, g>>8, b>>8)
+	}
+
+	grey := image.NewGray(image.Rect(0, 0, 1280, 720))
+	for i := range grey.Pix {
+		grey.Pix[i] = 77
+	}
+	feed(t, cam, rsync, capture.VideoFrame{Image: grey, Timestamp: 2})
+	f, ok = poll(rs)
+	if g, isGrey := f.Image.(*image.Gray); !ok || !isGrey || g.Rect.Dx() != 320 || g.GrayAt(10, 10).Y < 75 || g.GrayAt(10, 10).Y > 77 {
+		t.Errorf("grey frame scaled to %T %v", f.Image, f.Image.Bounds())
+	}
+}

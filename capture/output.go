@@ -108,6 +108,9 @@ func sameLayout(img, proto image.Image, w, h int) bool {
 		return false
 	}
 	switch p := proto.(type) {
+	case *YCbCr:
+		y, ok := img.(*YCbCr)
+		return ok && y.SubsampleRatio == p.SubsampleRatio
 	case *image.YCbCr:
 		y, ok := img.(*image.YCbCr)
 		return ok && y.SubsampleRatio == p.SubsampleRatio
@@ -123,11 +126,13 @@ func sameLayout(img, proto image.Image, w, h int) bool {
 	}
 }
 
-// newLike makes a w×h image of proto's type: Y′CbCr with its subsampling,
-// grey, NRGBA; RGBA for anything else.
+// newLike makes a w×h image of proto's type: Y′CbCr (tagged or not) with
+// its subsampling, grey, NRGBA; RGBA for anything else.
 func newLike(proto image.Image, w, h int) image.Image {
 	r := image.Rect(0, 0, w, h)
 	switch p := proto.(type) {
+	case *YCbCr:
+		return NewYCbCr(r, p.SubsampleRatio, p.Matrix, p.FullRange)
 	case *image.YCbCr:
 		return image.NewYCbCr(r, p.SubsampleRatio)
 	case *image.Gray:
@@ -172,27 +177,46 @@ func (o *output) scaleFrame(f VideoFrame) (VideoFrame, error) {
 // scaleInto scales the crop rectangle of src into all of dst, which newLike
 // made for src.
 func scaleInto(dst, src image.Image, crop image.Rectangle) error {
+	switch s := src.(type) {
+	case *YCbCr:
+		// The same samples, read the same way: the tag goes with them.
+		d := dst.(*YCbCr)
+		d.Matrix, d.FullRange = s.Matrix, s.FullRange
+		return scalePlanes(&d.YCbCr, &s.YCbCr, crop)
+	case *image.YCbCr:
+		return scalePlanes(dst.(*image.YCbCr), s, crop)
+	}
+	return scalePacked(dst, src, crop)
+}
+
+// scalePlanes scales the crop of s's three planes into all of d, which has
+// s's subsampling.
+func scalePlanes(d, s *image.YCbCr, crop image.Rectangle) error {
+	const f = scale.Bilinear
+	sx, sy := subsampling(s.SubsampleRatio)
+	// Align the crop to whole chroma samples.
+	crop.Min.X -= (crop.Min.X - s.Rect.Min.X) % sx
+	crop.Min.Y -= (crop.Min.Y - s.Rect.Min.Y) % sy
+	cw, ch := crop.Dx(), crop.Dy()
+	yo := s.YOffset(crop.Min.X, crop.Min.Y)
+	dw, dh := d.Rect.Dx(), d.Rect.Dy()
+	if err := scale.Plane(d.Y, d.YStride, dw, dh, s.Y[yo:], s.YStride, cw, ch, f); err != nil {
+		return err
+	}
+	co := s.COffset(crop.Min.X, crop.Min.Y)
+	ccw, cch := (cw+sx-1)/sx, (ch+sy-1)/sy
+	dcw, dch := (dw+sx-1)/sx, (dh+sy-1)/sy
+	if err := scale.Plane(d.Cb, d.CStride, dcw, dch, s.Cb[co:], s.CStride, ccw, cch, f); err != nil {
+		return err
+	}
+	return scale.Plane(d.Cr, d.CStride, dcw, dch, s.Cr[co:], s.CStride, ccw, cch, f)
+}
+
+// scalePacked scales grey and 32-bit pictures, and any other through its
+// colour model.
+func scalePacked(dst, src image.Image, crop image.Rectangle) error {
 	const f = scale.Bilinear
 	switch s := src.(type) {
-	case *image.YCbCr:
-		d := dst.(*image.YCbCr)
-		sx, sy := subsampling(s.SubsampleRatio)
-		// Align the crop to whole chroma samples.
-		crop.Min.X -= (crop.Min.X - s.Rect.Min.X) % sx
-		crop.Min.Y -= (crop.Min.Y - s.Rect.Min.Y) % sy
-		cw, ch := crop.Dx(), crop.Dy()
-		yo := s.YOffset(crop.Min.X, crop.Min.Y)
-		dw, dh := d.Rect.Dx(), d.Rect.Dy()
-		if err := scale.Plane(d.Y, d.YStride, dw, dh, s.Y[yo:], s.YStride, cw, ch, f); err != nil {
-			return err
-		}
-		co := s.COffset(crop.Min.X, crop.Min.Y)
-		ccw, cch := (cw+sx-1)/sx, (ch+sy-1)/sy
-		dcw, dch := (dw+sx-1)/sx, (dh+sy-1)/sy
-		if err := scale.Plane(d.Cb, d.CStride, dcw, dch, s.Cb[co:], s.CStride, ccw, cch, f); err != nil {
-			return err
-		}
-		return scale.Plane(d.Cr, d.CStride, dcw, dch, s.Cr[co:], s.CStride, ccw, cch, f)
 	case *image.Gray:
 		d := dst.(*image.Gray)
 		return scale.Plane(d.Pix, d.Stride, d.Rect.Dx(), d.Rect.Dy(), s.Pix[s.PixOffset(crop.Min.X, crop.Min.Y):], s.Stride, crop.Dx(), crop.Dy(), f)
