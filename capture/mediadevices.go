@@ -16,6 +16,45 @@
 // failed, stalled, revoked) ends each of its live tracks, which fire "ended"
 // once; EndReason and EndError say why.
 //
+// # Per-track video
+//
+// A source runs its device in one mode; each video track has its own
+// settings (https://w3c.github.io/mediacapture-main/#dfn-resizemode). A
+// track that asks for a size, aspect ratio or rate the mode does not have
+// gets the mode's frames cropped to its aspect ratio (centred), scaled down
+// and decimated to an integral fraction of the rate, never up: resizeMode
+// "crop-and-scale". "none" is the device's own frames. Each distinct output
+// (size, rate) is computed once per kept source frame, into pooled buffers,
+// and shared by every track that wants it; SourceInfo.Outputs lists them.
+// Capabilities reach down to 1×1 and 1 fps and list both resize modes.
+//
+// Selection follows the spec's SelectSettings over every device mode and,
+// for video, each mode's crop-and-scale settings that best fit the
+// constraints. For a camera whose constraints name none of width, height,
+// aspectRatio and frameRate, the default ideals 640×480 @ 30 (a browser's)
+// apply, among the device's own modes. When candidates tie in fitness
+// distance, the first of these wins:
+//
+//  1. the mode the device's live source runs in (no reconfiguration);
+//  2. the device's own frames before crop-and-scale (they cost nothing);
+//  3. the higher frame rate (so a request naming only a size gets the
+//     highest rate at that size);
+//  4. the larger size (more detail to scale from);
+//  5. the backend's order (its format preference). Screens skip 3 and 4:
+//     their backend's preferred mode stands.
+//
+// Devices come in the default-first order of EnumerateDevices, and a
+// device's candidates stay together, so a tie between devices goes to the
+// default one.
+//
+// A source changes mode only when a track needs what the current mode
+// cannot give and every other track keeps its settings (size and rate, now
+// by crop-and-scale) and its constraints in the new mode: ApplyConstraints
+// on one track never changes another's size or rate. A device that cannot
+// change mode while open (no Reconfigurer) is reopened for ApplyConstraints
+// only. Otherwise selection moves on to the next candidate — another
+// device — before it fails.
+//
 // # Leaked tracks
 //
 // A live track the program drops without calling Stop would keep its device
