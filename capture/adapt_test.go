@@ -539,3 +539,36 @@ func TestCropAndScaleKeepsTypeAndTag(t *testing.T) {
 		t.Errorf("grey frame scaled to %T %v", f.Image, f.Image.Bounds())
 	}
 }
+
+// A device that cannot change mode while open is reopened for a new track
+// that needs another mode, and its other tracks keep their settings.
+func TestNewTrackReopensFixedModeDevice(t *testing.T) {
+	md, b := setup(t)
+	b.SetFixedMode(camID, true)
+	first := video(t, md, `{"video": true}`)
+	defer first.Stop()
+	r := first.NewVideoReader()
+	defer r.Close()
+	big := video(t, md, `{"video": {"width": {"exact": 1920}, "height": {"exact": 1080}}}`)
+	defer big.Stop()
+	if s := big.GetSettings(); s.Width != 1920 || s.Height != 1080 || s.FrameRate != 60 {
+		t.Errorf("new track %dx%d@%g, want 1920x1080@60", s.Width, s.Height, s.FrameRate)
+	}
+	if s := first.GetSettings(); s.Width != 640 || s.Height != 480 || s.FrameRate != 30 || s.ResizeMode != "crop-and-scale" {
+		t.Errorf("first track across the reopen: %+v, want its 640x480@30 by crop-and-scale", s)
+	}
+	if o := b.OpenCount(camID); o != 2 {
+		t.Errorf("opened %d times, want 2 (reopened once)", o)
+	}
+	ctx := ctxT(t)
+	eventually(t, "the first track's 640x480 frames from the 1920x1080 mode", func() bool {
+		f, err := r.Read(ctx)
+		return err == nil && f.Image.Bounds().Dx() == 640 && md.Sources()[0].Settings.Width == 1920
+	})
+	// A smaller size needs no reopen.
+	small := video(t, md, `{"video": {"width": {"exact": 320}, "height": {"exact": 240}}}`)
+	defer small.Stop()
+	if o := b.OpenCount(camID); o != 2 {
+		t.Errorf("opened %d times after a smaller track, want still 2", o)
+	}
+}

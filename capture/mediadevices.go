@@ -419,13 +419,14 @@ func withDevice(mode MediaTrackSettings, d DeviceDescriptor, kind string) MediaT
 // (same size and rate, by crop-and-scale: servedBy) and its constraints.
 // That rule decides when a source changes mode: only for a track that needs
 // what the current mode cannot give, and never at another track's expense.
-// A new track moves the source only on a device that can change mode while
-// open (Reconfigurer); ApplyConstraints may also reopen one that cannot.
+// switchable says whether modes other than the live one may be offered: a
+// device that can change mode while open (Reconfigurer) always may; one
+// that must be reopened may unless the caller has reopened it already.
 // Video tracks get each mode's own frames ("none") and its crop-and-scale
 // settings that best fit c, which is the caller's constraints without the
 // default ideals: those choose among the device's own modes, and
 // crop-and-scale serves only a size, aspect ratio or rate c names.
-func (md *MediaDevices) deviceCandidates(d backendDevice, trackKind string, c *MediaTrackConstraints, except *trackCore) []candidate {
+func (md *MediaDevices) deviceCandidates(d backendDevice, trackKind string, c *MediaTrackConstraints, except *trackCore, reopenable bool) []candidate {
 	var cands []candidate
 	add := func(m MediaTrackSettings, live bool) {
 		m = withDevice(m, d.d, trackKind)
@@ -445,7 +446,7 @@ func (md *MediaDevices) deviceCandidates(d backendDevice, trackKind string, c *M
 	} else {
 		add(s.mode, true)
 		_, canSwitch := s.dev.(Reconfigurer)
-		if canSwitch || except != nil {
+		if canSwitch || reopenable {
 			for _, m := range d.d.Modes {
 				if !sameMode(m, s.mode) {
 					if _, ok := s.planFor(trackKind, m, except); ok {
@@ -464,6 +465,7 @@ func (md *MediaDevices) deviceCandidates(d backendDevice, trackKind string, c *M
 // getTrack selects a device and settings for c and attaches a new track to
 // that device's source, opening it if it has none.
 func (md *MediaDevices) getTrack(ctx context.Context, devKind, trackKind string, c MediaTrackConstraints) (*MediaStreamTrack, error) {
+	reopened := false // one reopen of a live device per call, so two calls cannot toss it between modes
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, NewError(ErrAbort, err, "getUserMedia aborted")
@@ -490,7 +492,7 @@ func (md *MediaDevices) getTrack(ctx context.Context, devKind, trackKind string,
 		sel := withDefaultIdeals(devKind, c)
 		var cands []candidate
 		for _, d := range devs {
-			cands = append(cands, md.deviceCandidates(d, trackKind, &c, nil)...)
+			cands = append(cands, md.deviceCandidates(d, trackKind, &c, nil, !reopened)...)
 		}
 		settings := make([]MediaTrackSettings, len(cands))
 		for i, cd := range cands {
@@ -505,6 +507,20 @@ func (md *MediaDevices) getTrack(ctx context.Context, devKind, trackKind string,
 		id := chosen.dev.d.DeviceID
 
 		if s := md.sources[id]; s != nil {
+			if _, ok := s.dev.(Reconfigurer); !ok && !sameMode(chosen.src, s.mode) {
+				// The device must be reopened in the new mode, its tracks
+				// keeping their settings; then choose again, from it.
+				plan, ok := s.planFor(trackKind, chosen.src, nil)
+				md.mu.Unlock()
+				if !ok {
+					return nil, NewError(ErrNotReadable, nil, "%s cannot change mode without changing its other tracks", s.desc.Label)
+				}
+				if err := s.requestReopen(plan); err != nil {
+					return nil, err
+				}
+				reopened = true
+				continue
+			}
 			t, err := md.attachLocked(ctx, s, trackKind, c, chosen)
 			md.mu.Unlock()
 			if err != nil {
@@ -845,7 +861,7 @@ func (md *MediaDevices) applyConstraints(ctx context.Context, c *trackCore, nc M
 	d := backendDevice{b: s.backend, d: s.desc}
 	sel := withDefaultIdeals(s.desc.Kind, nc)
 	cands := []candidate{{dev: d, src: withDevice(s.mode, s.desc, c.kind), mode: c.settings, live: true}}
-	cands = append(cands, md.deviceCandidates(d, c.kind, &nc, c)...)
+	cands = append(cands, md.deviceCandidates(d, c.kind, &nc, c, true)...)
 	settings := make([]MediaTrackSettings, len(cands))
 	for i, cd := range cands {
 		settings[i] = cd.mode
