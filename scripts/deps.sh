@@ -13,8 +13,9 @@ set -euo pipefail
 min_go=1.26
 staticcheck_version=v0.7.0 # honnef.co/go/tools; 2026.1, knows Go 1.26
 
-# Fyne's GLFW driver and miniaudio are cgo: a C compiler and GL/X11 headers;
-# libyuv scales video for per-track crop-and-scale (internal/scale).
+# Fyne's GLFW driver and miniaudio are cgo: a C compiler and GL/X11 headers.
+# libyuv converts camera frames and decodes MJPEG (internal/yuv) and scales
+# video for per-track crop-and-scale (internal/scale).
 build_pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev libyuv-dev)
 # Tests and headless runs: a virtual X server with software GL, screenshots
 # (ImageMagick's import), a private PulseAudio with pactl, X clients the tests

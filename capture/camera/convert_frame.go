@@ -94,11 +94,10 @@ func newFrameConverter(l FrameLayout) (*frameConverter, error) {
 	switch spec.out {
 	case outYCbCr:
 		c.matrix, c.full = ycbcrColorimetry(l.Colorspace, l.YCbCrEnc, l.Quantization)
-		if spec.fourcc == "MJPG" {
-			// The decoder gives JFIF samples whatever the driver reports
-			// (uvcvideo says sRGB, which would default to limited range).
-			c.matrix, c.full = capture.BT601, true
-		}
+	case outMJPEG:
+		// The decoder gives JFIF samples whatever the driver reports
+		// (uvcvideo says sRGB, which would default to limited range).
+		c.matrix, c.full = capture.BT601, true
 	case outGray:
 		if _, full := ycbcrColorimetry(l.Colorspace, l.YCbCrEnc, l.Quantization); !full {
 			c.lut = &limitedToFull
@@ -149,11 +148,16 @@ func (c *frameConverter) resolvePlanes() error {
 // The frame's buffer returns to the pool when every consumer has released
 // it. Short or malformed input is an error naming the format and sizes.
 func (c *frameConverter) Convert(planes [][]byte, ts time.Duration) (capture.VideoFrame, error) {
-	if c.spec.out == outMJPEG {
+	if c.spec.out == outMJPEG && !useLibyuv {
 		return c.convertMJPEG(planes, ts)
 	}
 	b, err := c.convertBuf(planes)
 	if err != nil {
+		if c.spec.out == outMJPEG {
+			if f, err2 := c.convertMJPEG(planes, ts); err2 == nil {
+				return f, nil
+			}
+		}
 		return capture.VideoFrame{}, err
 	}
 	return capture.NewPooledVideoFrame(b.img, ts, b.release), nil
@@ -161,11 +165,21 @@ func (c *frameConverter) Convert(planes [][]byte, ts time.Duration) (capture.Vid
 
 // convertBuf converts a raw frame into a buffer from the pool.
 func (c *frameConverter) convertBuf(planes [][]byte) (*frameBuf, error) {
+	if c.spec.out == outMJPEG {
+		return c.convertMJPEGBuf(planes)
+	}
 	views, err := c.views(planes)
 	if err != nil {
 		return nil, err
 	}
 	b := c.get()
+	if useLibyuv && c.spec.lib != nil {
+		if err := c.spec.lib(c, b, views); err != nil {
+			b.release()
+			return nil, fmt.Errorf("camera: %s %dx%d frame: %w", c.l.FourCC, c.l.Width, c.l.Height, err)
+		}
+		return b, nil
+	}
 	c.spec.convert(c, b, views)
 	return b, nil
 }
@@ -216,7 +230,7 @@ func (c *frameConverter) get() *frameBuf {
 	b := &frameBuf{}
 	r := image.Rect(0, 0, c.l.Width, c.l.Height)
 	switch c.spec.out {
-	case outYCbCr:
+	case outYCbCr, outMJPEG:
 		b.ycc = capture.NewYCbCr(r, c.spec.ratio, c.matrix, c.full)
 		b.img = b.ycc
 	case outRGBA:
@@ -266,6 +280,7 @@ type formatSpec struct {
 	ratio   image.YCbCrSubsampleRatio // outYCbCr
 	planes  []planeSpec
 	convert func(c *frameConverter, dst *frameBuf, src [3]planeView)
+	lib     libKernel // libyuv's, where it is faster; nil: convert
 }
 
 func half(n int) int { return (n + 1) / 2 }
@@ -298,24 +313,24 @@ var formats = func() map[string]*formatSpec {
 		}
 	}
 	for _, f := range []formatSpec{
-		{fourcc: "YUYV", out: outYCbCr, ratio: image.YCbCrSubsampleRatio422, planes: []planeSpec{packed422Plane}, convert: convPacked422(true, true)},
-		{fourcc: "YVYU", out: outYCbCr, ratio: image.YCbCrSubsampleRatio422, planes: []planeSpec{packed422Plane}, convert: convPacked422(true, false)},
-		{fourcc: "UYVY", out: outYCbCr, ratio: image.YCbCrSubsampleRatio422, planes: []planeSpec{packed422Plane}, convert: convPacked422(false, true)},
-		{fourcc: "VYUY", out: outYCbCr, ratio: image.YCbCrSubsampleRatio422, planes: []planeSpec{packed422Plane}, convert: convPacked422(false, false)},
+		{fourcc: "YUYV", out: outYCbCr, ratio: image.YCbCrSubsampleRatio422, planes: []planeSpec{packed422Plane}, convert: convPacked422(true, true), lib: libPacked422(true, true)},
+		{fourcc: "YVYU", out: outYCbCr, ratio: image.YCbCrSubsampleRatio422, planes: []planeSpec{packed422Plane}, convert: convPacked422(true, false), lib: libPacked422(true, false)},
+		{fourcc: "UYVY", out: outYCbCr, ratio: image.YCbCrSubsampleRatio422, planes: []planeSpec{packed422Plane}, convert: convPacked422(false, true), lib: libPacked422(false, true)},
+		{fourcc: "VYUY", out: outYCbCr, ratio: image.YCbCrSubsampleRatio422, planes: []planeSpec{packed422Plane}, convert: convPacked422(false, false), lib: libPacked422(false, false)},
 		{fourcc: "GREY", out: outGray, planes: []planeSpec{lumaPlane}, convert: convGrey},
-		{fourcc: "RGB3", out: outRGBA, planes: []planeSpec{bytesPlane(3)}, convert: convRGB24(0, 1, 2)},
-		{fourcc: "BGR3", out: outRGBA, planes: []planeSpec{bytesPlane(3)}, convert: convRGB24(2, 1, 0)},
-		{fourcc: "RGBP", out: outRGBA, planes: []planeSpec{bytesPlane(2)}, convert: convRGB565},
+		{fourcc: "RGB3", out: outRGBA, planes: []planeSpec{bytesPlane(3)}, convert: convRGB24(0, 1, 2), lib: libRGB24(false)},
+		{fourcc: "BGR3", out: outRGBA, planes: []planeSpec{bytesPlane(3)}, convert: convRGB24(2, 1, 0), lib: libRGB24(true)},
+		{fourcc: "RGBP", out: outRGBA, planes: []planeSpec{bytesPlane(2)}, convert: convRGB565, lib: libRGB565},
 		{fourcc: "MJPG", out: outMJPEG, ratio: image.YCbCrSubsampleRatio420},
 	} {
 		add(f)
 	}
-	add(formatSpec{fourcc: "NV12", out: outYCbCr, ratio: image.YCbCrSubsampleRatio420, planes: []planeSpec{lumaPlane, chroma420UV}, convert: convSemiPlanar(false)}, "NM12")
-	add(formatSpec{fourcc: "NV21", out: outYCbCr, ratio: image.YCbCrSubsampleRatio420, planes: []planeSpec{lumaPlane, chroma420UV}, convert: convSemiPlanar(true)}, "NM21")
-	add(formatSpec{fourcc: "NV16", out: outYCbCr, ratio: image.YCbCrSubsampleRatio422, planes: []planeSpec{lumaPlane, chroma422UV}, convert: convSemiPlanar(false)}, "NM16")
-	add(formatSpec{fourcc: "NV61", out: outYCbCr, ratio: image.YCbCrSubsampleRatio422, planes: []planeSpec{lumaPlane, chroma422UV}, convert: convSemiPlanar(true)}, "NM61")
-	add(formatSpec{fourcc: "NV24", out: outYCbCr, ratio: image.YCbCrSubsampleRatio444, planes: []planeSpec{lumaPlane, chroma444UV}, convert: convSemiPlanar(false)})
-	add(formatSpec{fourcc: "NV42", out: outYCbCr, ratio: image.YCbCrSubsampleRatio444, planes: []planeSpec{lumaPlane, chroma444UV}, convert: convSemiPlanar(true)})
+	add(formatSpec{fourcc: "NV12", out: outYCbCr, ratio: image.YCbCrSubsampleRatio420, planes: []planeSpec{lumaPlane, chroma420UV}, convert: convSemiPlanar(false), lib: libSemiPlanar(false)}, "NM12")
+	add(formatSpec{fourcc: "NV21", out: outYCbCr, ratio: image.YCbCrSubsampleRatio420, planes: []planeSpec{lumaPlane, chroma420UV}, convert: convSemiPlanar(true), lib: libSemiPlanar(true)}, "NM21")
+	add(formatSpec{fourcc: "NV16", out: outYCbCr, ratio: image.YCbCrSubsampleRatio422, planes: []planeSpec{lumaPlane, chroma422UV}, convert: convSemiPlanar(false), lib: libSemiPlanar(false)}, "NM16")
+	add(formatSpec{fourcc: "NV61", out: outYCbCr, ratio: image.YCbCrSubsampleRatio422, planes: []planeSpec{lumaPlane, chroma422UV}, convert: convSemiPlanar(true), lib: libSemiPlanar(true)}, "NM61")
+	add(formatSpec{fourcc: "NV24", out: outYCbCr, ratio: image.YCbCrSubsampleRatio444, planes: []planeSpec{lumaPlane, chroma444UV}, convert: convSemiPlanar(false), lib: libSemiPlanar(false)})
+	add(formatSpec{fourcc: "NV42", out: outYCbCr, ratio: image.YCbCrSubsampleRatio444, planes: []planeSpec{lumaPlane, chroma444UV}, convert: convSemiPlanar(true), lib: libSemiPlanar(true)})
 	add(formatSpec{fourcc: "YU12", out: outYCbCr, ratio: image.YCbCrSubsampleRatio420, planes: []planeSpec{lumaPlane, chroma420, chroma420}, convert: convPlanar(false)}, "YM12")
 	add(formatSpec{fourcc: "YV12", out: outYCbCr, ratio: image.YCbCrSubsampleRatio420, planes: []planeSpec{lumaPlane, chroma420, chroma420}, convert: convPlanar(true)}, "YM21")
 	add(formatSpec{fourcc: "422P", out: outYCbCr, ratio: image.YCbCrSubsampleRatio422, planes: []planeSpec{lumaPlane, chroma422, chroma422}, convert: convPlanar(false)}, "YM16")
@@ -332,13 +347,29 @@ var formats = func() map[string]*formatSpec {
 		{[]string{"RGB4", "BX24", "BA24"}, 1, 2, 3}, // RGB32, XRGB32, ARGB32: X R G B
 		{[]string{"RX24", "RA24"}, 3, 2, 1},         // BGRX32, BGRA32: X B G R
 	} {
-		add(formatSpec{fourcc: f.fourccs[0], out: outRGBA, planes: []planeSpec{bytesPlane(4)}, convert: convRGB32(f.r, f.g, f.b)}, f.fourccs[1:]...)
+		add(formatSpec{fourcc: f.fourccs[0], out: outRGBA, planes: []planeSpec{bytesPlane(4)}, convert: convRGB32(f.r, f.g, f.b), lib: libRGB32(f.r, f.g, f.b)}, f.fourccs[1:]...)
 	}
 	return m
 }()
 
-// convertMJPEG decodes one MJPEG frame. The decoder makes its own picture
-// (image/jpeg cannot decode into a given buffer), tagged as JFIF.
+// convertMJPEGBuf decodes one MJPEG frame with libyuv into a pooled 4:2:0
+// picture.
+func (c *frameConverter) convertMJPEGBuf(planes [][]byte) (*frameBuf, error) {
+	if len(planes) != 1 {
+		return nil, fmt.Errorf("camera: MJPG %dx%d frame: %d memory planes, want 1", c.l.Width, c.l.Height, len(planes))
+	}
+	b := c.get()
+	if err := libMJPEG(c, b, planes[0]); err != nil {
+		b.release()
+		return nil, err
+	}
+	return b, nil
+}
+
+// convertMJPEG decodes one MJPEG frame with image/jpeg (without libyuv, or
+// when libyuv rejects a frame image/jpeg may still read: libyuv wants the
+// end-of-image marker). The decoder makes its own picture (image/jpeg
+// cannot decode into a given buffer), tagged as JFIF.
 func (c *frameConverter) convertMJPEG(planes [][]byte, ts time.Duration) (capture.VideoFrame, error) {
 	if len(planes) != 1 {
 		return capture.VideoFrame{}, fmt.Errorf("camera: MJPG %dx%d frame: %d memory planes, want 1", c.l.Width, c.l.Height, len(planes))

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tally-app/tally/capture"
+	"github.com/tally-app/tally/internal/yuv"
 )
 
 // bar is one of the 75 % colour bars, as BT.601 limited-range Y′CbCr (what
@@ -239,39 +240,53 @@ func newTestConverter(t testing.TB, fourcc string, w, h int, bpl []int) *frameCo
 // Every format, as 75 % bars at three sizes, reads back as the bars'
 // colours through image.Image's own At: black near 0, 75 % white near 191.
 func TestConvertBars(t *testing.T) {
-	for _, fourcc := range testFourCCs {
-		for _, size := range [][2]int{{64, 8}, {320, 180}, {640, 480}} {
-			w, h := size[0], size[1]
-			t.Run(fmt.Sprintf("%s/%dx%d", fourcc, w, h), func(t *testing.T) {
-				planes, bpl := encode(fourcc, w, h, 0, isMulti(fourcc), barsAt(w))
-				c := newTestConverter(t, fourcc, w, h, bpl)
-				fr, err := c.Convert(planes, 0)
-				if err != nil {
-					t.Fatal(err)
-				}
-				img := fr.Image
-				checkType(t, fourcc, img)
-				tol := 2
-				if fourcc == "RGBP" {
-					tol = 4 // 5 and 6 bits per channel
-				}
-				for i, b := range bars75 {
-					x := (2*i + 1) * w / (2 * len(bars75))
-					for _, y := range []int{0, h / 2, h - 1} {
-						r, g, bl, a := img.At(x, y).RGBA()
-						want := [3]uint8{b.r, b.g, b.b}
-						if fourcc == "GREY" {
-							v, _, _ := capture.YCbCrToRGB(b.y, 128, 128, capture.BT601, false)
-							want = [3]uint8{v, v, v}
-						}
-						if a != 0xffff || !near(uint8(r>>8), want[0], tol) || !near(uint8(g>>8), want[1], tol) || !near(uint8(bl>>8), want[2], tol) {
-							t.Fatalf("%s bar at (%d,%d) = %d,%d,%d,%d; want %v", b.name, x, y, r>>8, g>>8, bl>>8, a>>8, want)
+	for _, lib := range kernelModes(t) {
+		for _, fourcc := range testFourCCs {
+			for _, size := range [][2]int{{64, 8}, {320, 180}, {640, 480}} {
+				w, h := size[0], size[1]
+				t.Run(fmt.Sprintf("%s/%s/%dx%d", lib, fourcc, w, h), func(t *testing.T) {
+					useLibyuv = lib == "libyuv"
+					planes, bpl := encode(fourcc, w, h, 0, isMulti(fourcc), barsAt(w))
+					c := newTestConverter(t, fourcc, w, h, bpl)
+					fr, err := c.Convert(planes, 0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					img := fr.Image
+					checkType(t, fourcc, img)
+					tol := 2
+					if fourcc == "RGBP" {
+						tol = 4 // 5 and 6 bits per channel
+					}
+					for i, b := range bars75 {
+						x := (2*i + 1) * w / (2 * len(bars75))
+						for _, y := range []int{0, h / 2, h - 1} {
+							r, g, bl, a := img.At(x, y).RGBA()
+							want := [3]uint8{b.r, b.g, b.b}
+							if fourcc == "GREY" {
+								v, _, _ := capture.YCbCrToRGB(b.y, 128, 128, capture.BT601, false)
+								want = [3]uint8{v, v, v}
+							}
+							if a != 0xffff || !near(uint8(r>>8), want[0], tol) || !near(uint8(g>>8), want[1], tol) || !near(uint8(bl>>8), want[2], tol) {
+								t.Fatalf("%s bar at (%d,%d) = %d,%d,%d,%d; want %v", b.name, x, y, r>>8, g>>8, bl>>8, a>>8, want)
+							}
 						}
 					}
-				}
-			})
+				})
+			}
 		}
 	}
+}
+
+// kernelModes lists the kernel sets to test: ours, and libyuv's when it is
+// linked in. The test restores the default when it ends.
+func kernelModes(t *testing.T) []string {
+	was := useLibyuv
+	t.Cleanup(func() { useLibyuv = was })
+	if yuv.Available {
+		return []string{"go", "libyuv"}
+	}
+	return []string{"go"}
 }
 
 func checkType(t *testing.T, fourcc string, img image.Image) {
@@ -299,6 +314,13 @@ func checkType(t *testing.T, fourcc string, img image.Image) {
 // Every sample lands where it belongs, at odd and even sizes, with padded
 // lines, single- or multi-planar.
 func TestConvertLayouts(t *testing.T) {
+	for _, lib := range kernelModes(t) {
+		useLibyuv = lib == "libyuv"
+		testConvertLayouts(t, lib)
+	}
+}
+
+func testConvertLayouts(t *testing.T, lib string) {
 	for _, fourcc := range testFourCCs {
 		f := families[fourcc]
 		for _, size := range [][2]int{{1, 1}, {5, 3}, {16, 4}, {34, 6}} {
@@ -311,7 +333,7 @@ func TestConvertLayouts(t *testing.T) {
 				}
 				for _, multi := range multis {
 					w, h := size[0], size[1]
-					t.Run(fmt.Sprintf("%s/%dx%d/pad%d/multi=%v", fourcc, w, h, pad, multi), func(t *testing.T) {
+					t.Run(fmt.Sprintf("%s/%s/%dx%d/pad%d/multi=%v", lib, fourcc, w, h, pad, multi), func(t *testing.T) {
 						planes, bpl := encode(fourcc, w, h, pad, multi, rampAt)
 						if pad == 0 && !multi {
 							bpl = nil // tightly packed, as a driver reporting 0
@@ -464,6 +486,13 @@ func planeLens(p [][]byte) []int {
 // In steady state, converting a frame allocates nothing but the frame's
 // reference count (capture.NewPooledVideoFrame's one small object).
 func TestConvertAllocs(t *testing.T) {
+	for _, lib := range kernelModes(t) {
+		useLibyuv = lib == "libyuv"
+		testConvertAllocs(t)
+	}
+}
+
+func testConvertAllocs(t *testing.T) {
 	for _, fourcc := range testFourCCs {
 		planes, bpl := encode(fourcc, 64, 16, 0, isMulti(fourcc), rampAt)
 		c := newTestConverter(t, fourcc, 64, 16, bpl)
@@ -504,5 +533,81 @@ func TestConvertPoolAcrossGoroutines(t *testing.T) {
 	wg.Wait()
 	if n := len(c.free); n == 0 || n > framePool {
 		t.Errorf("pool holds %d buffers after all were released, want 1..%d", n, framePool)
+	}
+}
+
+// MJPEG through the converter: tagged JFIF, the right colours, frames
+// without Huffman tables (as many webcams send them), and bad frames as
+// errors naming the format and size.
+func TestConvertMJPEG(t *testing.T) {
+	left, right := color.YCbCr{Y: 200, Cb: 60, Cr: 180}, color.YCbCr{Y: 50, Cb: 190, Cr: 90}
+	const w, h = 64, 32
+	good := makeJPEG(t, w, h, left, right)
+	for _, lib := range kernelModes(t) {
+		useLibyuv = lib == "libyuv"
+		c := newTestConverter(t, "MJPG", w, h, nil)
+		for name, data := range map[string][]byte{"full": good, "no DHT": stripDHT(good)} {
+			fr, err := c.Convert([][]byte{data}, 0)
+			if err != nil {
+				t.Fatalf("%s %s: %v", lib, name, err)
+			}
+			p, ok := fr.Image.(*capture.YCbCr)
+			if !ok || !p.FullRange || p.Matrix != capture.BT601 {
+				t.Fatalf("%s %s: %T, want *capture.YCbCr tagged full-range BT.601", lib, name, fr.Image)
+			}
+			for _, q := range []struct {
+				x, y int
+				want color.YCbCr
+			}{{4, 4, left}, {20, 28, left}, {44, 4, right}, {60, 28, right}} {
+				got := p.YCbCrAt(q.x, q.y)
+				if !near(got.Y, q.want.Y, 3) || !near(got.Cb, q.want.Cb, 3) || !near(got.Cr, q.want.Cr, 3) {
+					t.Errorf("%s %s (%d,%d) = %v, want about %v", lib, name, q.x, q.y, got, q.want)
+				}
+			}
+		}
+		other := newTestConverter(t, "MJPG", 2*w, h, nil)
+		for name, planes := range map[string][][]byte{
+			"wrong size": {good}, "garbage": {[]byte("not a jpeg at all")}, "empty": {nil}, "no planes": nil, "two planes": {good, good},
+		} {
+			_, err := other.Convert(planes, 0)
+			if err == nil {
+				t.Errorf("%s %s: accepted", lib, name)
+			} else if !strings.Contains(err.Error(), "MJPG") && !strings.Contains(err.Error(), "JPEG") {
+				t.Errorf("%s %s: error %q does not name the format", lib, name, err)
+			}
+		}
+	}
+}
+
+// stripDHT removes a JPEG's Huffman tables.
+func stripDHT(b []byte) []byte {
+	out := append([]byte(nil), b[:2]...)
+	for i := 2; i+4 <= len(b); {
+		marker, n := b[i+1], int(b[i+2])<<8|int(b[i+3])
+		if marker == 0xDA {
+			return append(out, b[i:]...)
+		}
+		if marker != 0xC4 {
+			out = append(out, b[i:i+2+n]...)
+		}
+		i += 2 + n
+	}
+	return out
+}
+
+func TestConvertMJPEGAllocs(t *testing.T) {
+	if !yuv.Available {
+		t.Skip("image/jpeg allocates each picture; only libyuv decodes into the pool")
+	}
+	raw := makeJPEG(t, 64, 32, color.YCbCr{Y: 200, Cb: 60, Cr: 180}, color.YCbCr{Y: 50, Cb: 190, Cr: 90})
+	c := newTestConverter(t, "MJPG", 64, 32, nil)
+	if n := testing.AllocsPerRun(20, func() {
+		b, err := c.convertBuf([][]byte{raw})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.release()
+	}); n != 0 {
+		t.Errorf("%v allocations per MJPEG frame, want 0", n)
 	}
 }

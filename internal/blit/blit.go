@@ -16,9 +16,13 @@
 // loops; elsewhere the Go loops run.
 //
 // Output pixels are the source composited over black and opaque (alpha or
-// X byte 255). YCbCr is converted exactly as image/color.YCbCrToRGB does
-// (JFIF, full-range BT.601 coefficients), so a frame looks the same as
-// through image/draw.
+// X byte 255). A plain *image.YCbCr is converted exactly as
+// image/color.YCbCrToRGB does (JFIF, full-range BT.601 coefficients), so a
+// frame looks the same as through image/draw. A Y′CbCr picture that says
+// its own matrix and range (capture.YCbCr: limited-range BT.601 from a
+// webcam, BT.709 from an HD source) takes the same fast paths with its own
+// coefficients, so its black is 0 and its 75 % white 191, exactly as its
+// At says.
 package blit
 
 import (
@@ -26,6 +30,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"math"
 )
 
 // Order is the byte order of a destination pixel.
@@ -107,6 +112,83 @@ type Scaler struct {
 	crow []chroma
 	// row holds one converted source row (scaled YCbCr with SIMD).
 	row []byte
+	// co are the Y′CbCr coefficients of the frame being drawn, ytab its
+	// luma term per Y′ value, kv the same for the assembly; colour says
+	// which colorimetry they were built for.
+	co     coeffs
+	ytab   [256]int32
+	kv     [16]int32
+	colour colorimetry
+	haveCo bool
+	// small holds a frame scaled by libyuv before conversion.
+	small *image.YCbCr
+}
+
+// taggedYCbCr is a Y′CbCr picture that carries its matrix and range
+// (capture.YCbCr). Read through an interface, so that this package does not
+// import capture (which may one day scale with it).
+type taggedYCbCr interface {
+	image.Image
+	Planes() *image.YCbCr
+	Colorimetry() (kr, kb float64, fullRange bool)
+}
+
+// colorimetry is a matrix (by its luma weights) and a range.
+type colorimetry struct {
+	kr, kb float64
+	full   bool
+}
+
+// jfif is what image/color assumes of every image.YCbCr.
+var jfif = colorimetry{0.299, 0.114, true}
+
+// coeffs are 16.16 fixed-point factors from Y′CbCr to R′G′B′:
+// R = (Y′·yMul + yBias + rCr·(Cr−128)) >> 16, and so on, clamped. For JFIF
+// they are image/color.YCbCrToRGB's own; otherwise limited range scales Y′
+// by 255/219 after taking 16 and chroma by 255/224, rounding to nearest
+// (the same factors as capture.CoeffsFor).
+type coeffs struct{ yMul, yBias, rCr, gCb, gCr, bCb int32 }
+
+func coeffsOf(c colorimetry) coeffs {
+	if c == jfif {
+		return coeffs{yMul: 0x10101, rCr: 91881, gCb: -22554, gCr: -46802, bCb: 116130}
+	}
+	kr, kb := c.kr, c.kb
+	kg := 1 - kr - kb
+	cs := 1.0
+	if !c.full {
+		cs = 255.0 / 224
+	}
+	f := func(v float64) int32 { return int32(math.Round(v * 65536)) }
+	k := coeffs{
+		rCr: f(2 * (1 - kr) * cs),
+		gCb: f(-2 * kb * (1 - kb) / kg * cs),
+		gCr: f(-2 * kr * (1 - kr) / kg * cs),
+		bCb: f(2 * (1 - kb) * cs),
+	}
+	if c.full {
+		k.yMul = 0x10101
+	} else {
+		k.yMul = f(255.0 / 219)
+		k.yBias = -16*k.yMul + 1<<15
+	}
+	return k
+}
+
+// setColorimetry builds the tables for c unless they are already built.
+func (s *Scaler) setColorimetry(c colorimetry) {
+	if s.haveCo && s.colour == c {
+		return
+	}
+	k := coeffsOf(c)
+	s.co, s.colour, s.haveCo = k, c, true
+	for i := range s.ytab {
+		s.ytab[i] = int32(i)*k.yMul + k.yBias
+	}
+	s.kv = [16]int32{k.yMul, 128, k.rCr, k.gCb, k.gCr, k.bCb, 255, 0}
+	for i := 8; i < 16; i++ {
+		s.kv[i] = k.yBias
+	}
 }
 
 // black is an opaque black pixel in either Order.
@@ -145,6 +227,14 @@ func (s *Scaler) Draw(dst []byte, dstStride, dstW, dstH int, order Order, src im
 		fillBlack(dst, dstStride, image.Rect(0, 0, dstW, dstH))
 		return image.Rectangle{}, nil
 	}
+	orig := src // what the slow path reads: it knows its own colours
+	colour := jfif
+	if t, ok := src.(taggedYCbCr); ok {
+		if p := t.Planes(); p != nil {
+			src = p
+			colour.kr, colour.kb, colour.full = t.Colorimetry()
+		}
+	}
 	if err := checkSource(src); err != nil {
 		return image.Rectangle{}, err
 	}
@@ -156,12 +246,18 @@ func (s *Scaler) Draw(dst []byte, dstStride, dstW, dstH int, order Order, src im
 	}
 
 	k := key{rect: sb, drawnW: drawn.Dx(), drawnH: drawn.Dy()}
+	var ycc *image.YCbCr // the Y′CbCr picture to convert: src, or src scaled by libyuv
 	switch p := src.(type) {
 	case *image.YCbCr:
 		k.kind = kindYCbCr
 		var ok bool
 		if k.hdiv, _, ok = chromaDivisors(p.SubsampleRatio); !ok {
 			k.kind = kindGeneric
+			break
+		}
+		ycc = p
+		if small, ok := s.scaleLibyuv(p, drawn); ok {
+			ycc, k.rect = small, small.Rect
 		}
 	case *image.RGBA, *image.NRGBA:
 		k.kind = kindRGBA
@@ -173,7 +269,11 @@ func (s *Scaler) Draw(dst []byte, dstStride, dstW, dstH int, order Order, src im
 	switch p := src.(type) {
 	case *image.YCbCr:
 		if k.kind == kindYCbCr {
-			s.drawYCbCr(dst, dstStride, drawn, rs, bs, p)
+			if s.convertLibyuv(dst, dstStride, drawn, rs == 0, ycc, colour) {
+				return drawn, nil
+			}
+			s.setColorimetry(colour)
+			s.drawYCbCr(dst, dstStride, drawn, rs, bs, ycc)
 			return drawn, nil
 		}
 	case *image.RGBA:
@@ -186,7 +286,7 @@ func (s *Scaler) Draw(dst []byte, dstStride, dstW, dstH int, order Order, src im
 		s.drawGray(dst, dstStride, drawn, p)
 		return drawn, nil
 	}
-	s.drawGeneric(dst, dstStride, drawn, rs, bs, src)
+	s.drawGeneric(dst, dstStride, drawn, rs, bs, orig)
 	return drawn, nil
 }
 
@@ -333,15 +433,16 @@ func dstRow(dst []byte, stride int, drawn image.Rectangle, j int) []byte {
 }
 
 // clampTab saturates x = v>>16 for a 16.16 fixed-point colour value v,
-// indexed by x&1023: x in [0, 255] maps to itself, negative x to 0, larger
-// to 255. For YCbCr input x stays within [-228, 483], so the same result as
+// indexed by x&2047: x in [0, 255] maps to itself, negative x to 0, larger
+// to 255. For YCbCr input x stays within [-300, 560] for every matrix and
+// range (limited-range BT.709 blue reaches 546), so the same result as
 // image/color.YCbCrToRGB's bit trick, in one load (a third of the
 // instructions of a branch-free clamp).
-var clampTab = func() (t [1024]uint8) {
+var clampTab = func() (t [2048]uint8) {
 	for i := range t {
 		x := i
-		if i >= 512 {
-			x = i - 1024
+		if i >= 1024 {
+			x = i - 2048
 		}
 		t[i] = uint8(min(max(x, 0), 255))
 	}
@@ -351,14 +452,15 @@ var clampTab = func() (t [1024]uint8) {
 // clamp16 turns a 16.16 fixed-point colour value from a YCbCr conversion
 // into a byte, saturating.
 func clamp16(v int32) uint32 {
-	return uint32(clampTab[uint32(v>>16)&1023])
+	return uint32(clampTab[uint32(v>>16)&2047])
 }
 
 // yc is a luma column and its chroma column.
 type yc struct{ y, c int32 }
 
 // chroma is the chroma part of one sample's R, G and B in 16.16 fixed
-// point, as image/color.YCbCrToRGB computes it.
+// point, as image/color.YCbCrToRGB computes it (with the frame's own
+// coefficients).
 type chroma struct{ r, g, b int32 }
 
 func (s *Scaler) drawYCbCr(dst []byte, stride int, drawn image.Rectangle, rs, bs uint, p *image.YCbCr) {
@@ -368,7 +470,7 @@ func (s *Scaler) drawYCbCr(dst []byte, stride int, drawn image.Rectangle, rs, bs
 	// convert by pairs, with no index tables (the camera-preview case).
 	pairs := hdiv == 2 && len(s.xy) == p.Rect.Dx() && p.Rect.Min.X%2 == 0
 	if pairs && haveSIMD {
-		drawYCbCrPairsSIMD(dst, stride, drawn, rs == 0, s.ys, p, vdiv)
+		s.drawYCbCrPairsSIMD(dst, stride, drawn, rs == 0, p, vdiv)
 		return
 	}
 	if hdiv == 2 && p.Rect.Min.X%2 == 0 && haveSIMD {
@@ -389,23 +491,24 @@ func (s *Scaler) drawYCbCr(dst []byte, stride int, drawn image.Rectangle, rs, bs
 			// rows and columns share it.
 			cb, cr := p.Cb[co+c0:co+c1], p.Cr[co+c0:co+c1]
 			cc := crow[c0:c1]
+			cf := &s.co
 			for k := range cc {
 				cb1 := int32(cb[k]) - 128
 				cr1 := int32(cr[k]) - 128
-				cc[k] = chroma{91881 * cr1, -22554*cb1 - 46802*cr1, 116130 * cb1}
+				cc[k] = chroma{cf.rCr * cr1, cf.gCb*cb1 + cf.gCr*cr1, cf.bCb * cb1}
 			}
 			lastCo = co
 		}
 		d := dstRow(dst, stride, drawn, j)
 		switch {
 		case pairs && rs == 0:
-			yuvPairsRGBA(d, p.Y[yo:yo+len(s.xy)], crow)
+			yuvPairsRGBA(d, p.Y[yo:yo+len(s.xy)], crow, &s.ytab)
 		case pairs:
-			yuvPairsBGRX(d, p.Y[yo:yo+len(s.xy)], crow)
+			yuvPairsBGRX(d, p.Y[yo:yo+len(s.xy)], crow, &s.ytab)
 		case rs == 0:
-			yuvRowRGBA(d, p.Y[yo:], s.xy, crow)
+			yuvRowRGBA(d, p.Y[yo:], s.xy, crow, &s.ytab)
 		default:
-			yuvRowBGRX(d, p.Y[yo:], s.xy, crow)
+			yuvRowBGRX(d, p.Y[yo:], s.xy, crow, &s.ytab)
 		}
 	}
 }
@@ -414,11 +517,11 @@ func (s *Scaler) drawYCbCr(dst []byte, stride int, drawn image.Rectangle, rs, bs
 // small functions, walking the slices forward, so that the compiler keeps
 // the loop in registers with constant shifts (a third of the cost of one
 // general loop).
-func yuvRowRGBA(d, yrow []byte, xy []yc, crow []chroma) {
+func yuvRowRGBA(d, yrow []byte, xy []yc, crow []chroma, ytab *[256]int32) {
 	for len(d) >= 4 && len(xy) > 0 {
 		t := xy[0]
 		c := crow[t.c]
-		yy1 := int32(yrow[t.y]) * 0x10101
+		yy1 := ytab[yrow[t.y]]
 		r := clamp16(yy1 + c.r)
 		g := clamp16(yy1 + c.g)
 		b := clamp16(yy1 + c.b)
@@ -427,11 +530,11 @@ func yuvRowRGBA(d, yrow []byte, xy []yc, crow []chroma) {
 	}
 }
 
-func yuvRowBGRX(d, yrow []byte, xy []yc, crow []chroma) {
+func yuvRowBGRX(d, yrow []byte, xy []yc, crow []chroma, ytab *[256]int32) {
 	for len(d) >= 4 && len(xy) > 0 {
 		t := xy[0]
 		c := crow[t.c]
-		yy1 := int32(yrow[t.y]) * 0x10101
+		yy1 := ytab[yrow[t.y]]
 		r := clamp16(yy1 + c.r)
 		g := clamp16(yy1 + c.g)
 		b := clamp16(yy1 + c.b)
@@ -442,49 +545,49 @@ func yuvRowBGRX(d, yrow []byte, xy []yc, crow []chroma) {
 
 // yuvPairsRGBA and yuvPairsBGRX convert one unscaled row of 2:1
 // horizontally subsampled YCbCr: each chroma sample serves two pixels.
-func yuvPairsRGBA(d, yrow []byte, crow []chroma) {
+func yuvPairsRGBA(d, yrow []byte, crow []chroma, ytab *[256]int32) {
 	for len(d) >= 8 && len(yrow) >= 2 && len(crow) > 0 {
 		c := crow[0]
-		y0 := int32(yrow[0]) * 0x10101
-		y1 := int32(yrow[1]) * 0x10101
+		y0 := ytab[yrow[0]]
+		y1 := ytab[yrow[1]]
 		binary.LittleEndian.PutUint32(d, clamp16(y0+c.r)|clamp16(y0+c.g)<<8|clamp16(y0+c.b)<<16|black)
 		binary.LittleEndian.PutUint32(d[4:], clamp16(y1+c.r)|clamp16(y1+c.g)<<8|clamp16(y1+c.b)<<16|black)
 		d, yrow, crow = d[8:], yrow[2:], crow[1:]
 	}
 	if len(d) >= 4 && len(yrow) >= 1 && len(crow) > 0 { // odd width
-		c, y0 := crow[0], int32(yrow[0])*0x10101
+		c, y0 := crow[0], ytab[yrow[0]]
 		binary.LittleEndian.PutUint32(d, clamp16(y0+c.r)|clamp16(y0+c.g)<<8|clamp16(y0+c.b)<<16|black)
 	}
 }
 
-func yuvPairsBGRX(d, yrow []byte, crow []chroma) {
+func yuvPairsBGRX(d, yrow []byte, crow []chroma, ytab *[256]int32) {
 	for len(d) >= 8 && len(yrow) >= 2 && len(crow) > 0 {
 		c := crow[0]
-		y0 := int32(yrow[0]) * 0x10101
-		y1 := int32(yrow[1]) * 0x10101
+		y0 := ytab[yrow[0]]
+		y1 := ytab[yrow[1]]
 		binary.LittleEndian.PutUint32(d, clamp16(y0+c.b)|clamp16(y0+c.g)<<8|clamp16(y0+c.r)<<16|black)
 		binary.LittleEndian.PutUint32(d[4:], clamp16(y1+c.b)|clamp16(y1+c.g)<<8|clamp16(y1+c.r)<<16|black)
 		d, yrow, crow = d[8:], yrow[2:], crow[1:]
 	}
 	if len(d) >= 4 && len(yrow) >= 1 && len(crow) > 0 { // odd width
-		c, y0 := crow[0], int32(yrow[0])*0x10101
+		c, y0 := crow[0], ytab[yrow[0]]
 		binary.LittleEndian.PutUint32(d, clamp16(y0+c.b)|clamp16(y0+c.g)<<8|clamp16(y0+c.r)<<16|black)
 	}
 }
 
 // drawYCbCrPairsSIMD is the pairs case with the assembly row converter;
 // the last few pixels of a row (width not a multiple of 16) go through Go.
-func drawYCbCrPairsSIMD(dst []byte, stride int, drawn image.Rectangle, rgba bool, ys []int32, p *image.YCbCr, vdiv int) {
+func (s *Scaler) drawYCbCrPairsSIMD(dst []byte, stride int, drawn image.Rectangle, rgba bool, p *image.YCbCr, vdiv int) {
 	w := drawn.Dx()
 	minY := p.Rect.Min.Y
-	for j, sy := range ys {
+	for j, sy := range s.ys {
 		yo := (int(sy) - minY) * p.YStride
 		co := (int(sy)/vdiv - minY/vdiv) * p.CStride
 		d := dstRow(dst, stride, drawn, j)
 		yrow := p.Y[yo : yo+w]
 		cb, cr := p.Cb[co:co+(w+1)/2], p.Cr[co:co+(w+1)/2]
-		n := yuvPairsSIMD(d, yrow, cb, cr, rgba)
-		yuvPairsTail(d[n*4:], yrow[n:], cb[n/2:], cr[n/2:], rgba)
+		n := yuvPairsSIMD(d, yrow, cb, cr, rgba, &s.kv)
+		s.yuvPairsTail(d[n*4:], yrow[n:], cb[n/2:], cr[n/2:], rgba)
 	}
 }
 
@@ -512,8 +615,8 @@ func (s *Scaler) drawYCbCrScaledSIMD(dst []byte, stride int, drawn image.Rectang
 		co := (int(sy)/vdiv - minY/vdiv) * p.CStride
 		yrow := p.Y[yo : yo+w]
 		cb, cr := p.Cb[co:co+(w+1)/2], p.Cr[co:co+(w+1)/2]
-		n := yuvPairsSIMD(row, yrow, cb, cr, rgba)
-		yuvPairsTail(row[n*4:], yrow[n:], cb[n/2:], cr[n/2:], rgba)
+		n := yuvPairsSIMD(row, yrow, cb, cr, rgba, &s.kv)
+		s.yuvPairsTail(row[n*4:], yrow[n:], cb[n/2:], cr[n/2:], rgba)
 		gather(d, row, s.xs)
 		lastSy, prev = sy, d
 	}
@@ -530,17 +633,18 @@ func gather(d, row []byte, xs []int32) {
 
 // yuvPairsTail converts what is left of an unscaled pairs row, computing
 // each chroma term in place.
-func yuvPairsTail(d, yrow, cb, cr []byte, rgba bool) {
+func (s *Scaler) yuvPairsTail(d, yrow, cb, cr []byte, rgba bool) {
+	co := &s.co
 	for i, y := range yrow {
 		if len(d) < 4*i+4 || i/2 >= len(cb) || i/2 >= len(cr) {
 			return
 		}
 		cb1 := int32(cb[i/2]) - 128
 		cr1 := int32(cr[i/2]) - 128
-		yy1 := int32(y) * 0x10101
-		r := clamp16(yy1 + 91881*cr1)
-		g := clamp16(yy1 - 22554*cb1 - 46802*cr1)
-		b := clamp16(yy1 + 116130*cb1)
+		yy1 := s.ytab[y]
+		r := clamp16(yy1 + co.rCr*cr1)
+		g := clamp16(yy1 + co.gCb*cb1 + co.gCr*cr1)
+		b := clamp16(yy1 + co.bCb*cb1)
 		if rgba {
 			r, b = b, r
 		}

@@ -155,6 +155,7 @@ func compare(t *testing.T, got, want []byte, dstW int, what string) {
 }
 
 func TestDrawMatchesReference(t *testing.T) {
+	defer SetLibyuv(false)() // our rows, bit-exact; libyuv has its own tests
 	rng := rand.New(rand.NewPCG(1, 2))
 	srcSizes := []image.Point{{1, 1}, {2, 2}, {7, 5}, {33, 17}, {64, 48}, {160, 90}}
 	dstSizes := []image.Point{{1, 1}, {33, 17}, {3, 7}, {16, 9}, {31, 17}, {64, 48}, {100, 20}, {20, 100}, {320, 180}, {333, 251}}
@@ -187,6 +188,7 @@ func TestDrawMatchesReference(t *testing.T) {
 }
 
 func TestDrawSubImagesAndStrides(t *testing.T) {
+	defer SetLibyuv(false)() // our rows, bit-exact; libyuv has its own tests
 	rng := rand.New(rand.NewPCG(3, 4))
 	full := image.Rect(-3, 5, 97, 80)
 	var s Scaler
@@ -228,6 +230,7 @@ func TestDrawSubImagesAndStrides(t *testing.T) {
 // TestYCbCrExhaustive checks every (Y, Cb, Cr) triple against
 // image/color.YCbCrToRGB: a 256×256 4:4:4 frame per Y value, drawn 1:1.
 func TestYCbCrExhaustive(t *testing.T) {
+	defer SetLibyuv(false)() // our rows, bit-exact; libyuv has its own tests
 	if testing.Short() || raceEnabled {
 		t.Skip("16.7M pixels; skipped with -short and -race (no concurrency to check)")
 	}
@@ -263,6 +266,7 @@ func TestYCbCrExhaustive(t *testing.T) {
 // conversion (image/draw at 1:1) and golang.org/x/image/draw's nearest
 // scaler, which use YCbCr's 16-bit colour path: within ±1 per channel.
 func TestAgainstImageDraw(t *testing.T) {
+	defer SetLibyuv(false)() // our rows, bit-exact; libyuv has its own tests
 	rng := rand.New(rand.NewPCG(5, 6))
 	var s Scaler
 	for _, sc := range sources(rng, image.Rect(0, 0, 96, 54)) {
@@ -482,6 +486,7 @@ func BenchmarkImageDrawBaseline(b *testing.B) {
 // available) on every (Y, Cb, Cr) triple: rows are Cb, chroma columns Cr,
 // and each chroma sample's two pixels take Y values 2k and 2k+1.
 func TestYCbCrPairsExhaustive(t *testing.T) {
+	defer SetLibyuv(false)() // our rows, bit-exact; libyuv has its own tests
 	if testing.Short() || raceEnabled {
 		t.Skip("16.7M pixels; skipped with -short and -race (no concurrency to check)")
 	}
@@ -526,6 +531,7 @@ func TestYCbCrPairsExhaustive(t *testing.T) {
 // TestSIMDMatchesGo compares the assembly rows with the Go rows on random
 // 4:2:0 frames of many widths (tails included) and sub-image origins.
 func TestSIMDMatchesGo(t *testing.T) {
+	defer SetLibyuv(false)() // our rows, bit-exact; libyuv has its own tests
 	if !haveSIMD {
 		t.Skip("no SIMD path on this machine")
 	}

@@ -4,10 +4,12 @@ import "golang.org/x/sys/cpu"
 
 // yuvPairsAVX2 converts n (a multiple of 16) unscaled pixels of 2:1
 // horizontally subsampled YCbCr: y[0:n], cb and cr [0:n/2] into d[0:4n],
-// pixel byte order given by mask. Exactly image/color.YCbCrToRGB.
+// pixel byte order given by mask, coefficients k (Scaler.kv: yMul, 128,
+// rCr, gCb, gCr, bCb, 255, 0, then yBias in eight lanes). Bit-exact with
+// the Go rows.
 //
 //go:noescape
-func yuvPairsAVX2(d, y, cb, cr *byte, n int, mask *[32]byte)
+func yuvPairsAVX2(d, y, cb, cr *byte, n int, mask *[32]byte, k *[16]int32)
 
 // haveSIMD: the unscaled 4:2:0/4:2:2 path has an AVX2 version, five times
 // cheaper than the Go loop. A variable so tests can compare both.
@@ -23,7 +25,7 @@ var (
 
 // yuvPairsSIMD converts as many whole groups of 16 pixels as the slices
 // hold and returns how many pixels it did.
-func yuvPairsSIMD(d, y, cb, cr []byte, rgba bool) int {
+func yuvPairsSIMD(d, y, cb, cr []byte, rgba bool, k *[16]int32) int {
 	n := min(len(d)/4, len(y), 2*len(cb), 2*len(cr)) &^ 15
 	if n == 0 {
 		return 0
@@ -32,7 +34,7 @@ func yuvPairsSIMD(d, y, cb, cr []byte, rgba bool) int {
 	if rgba {
 		mask = &maskRGBA
 	}
-	yuvPairsAVX2(&d[0], &y[0], &cb[0], &cr[0], n, mask)
+	yuvPairsAVX2(&d[0], &y[0], &cb[0], &cr[0], n, mask, k)
 	return n
 }
 

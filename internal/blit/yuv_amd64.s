@@ -1,27 +1,13 @@
 #include "textflag.h"
 
-// Constants of image/color.YCbCrToRGB, broadcast to every lane.
-DATA ·kY+0(SB)/4, $0x10101
-GLOBL ·kY(SB), RODATA|NOPTR, $4
-DATA ·k128+0(SB)/4, $128
-GLOBL ·k128(SB), RODATA|NOPTR, $4
-DATA ·kRCr+0(SB)/4, $91881
-GLOBL ·kRCr(SB), RODATA|NOPTR, $4
-DATA ·kGCb+0(SB)/4, $-22554
-GLOBL ·kGCb(SB), RODATA|NOPTR, $4
-DATA ·kGCr+0(SB)/4, $-46802
-GLOBL ·kGCr(SB), RODATA|NOPTR, $4
-DATA ·kBCb+0(SB)/4, $116130
-GLOBL ·kBCb(SB), RODATA|NOPTR, $4
-DATA ·k255+0(SB)/4, $255
-GLOBL ·k255(SB), RODATA|NOPTR, $4
-
 // PIX converts 8 pixels: Y4 = Y, Y2 = Cb, Y3 = Cr as int32 lanes; stores
-// 32 bytes at off(DI). Sums as in YCbCrToRGB, >>16, then the saturating
+// 32 bytes at off(DI). Sums as in YCbCrToRGB with the frame's coefficients
+// (Y·yMul + yBias, the bias vector at 32(R8)), >>16, then the saturating
 // packs clamp to [0, 255] exactly as its bit trick does. Per 128-bit lane
 // the packed bytes are b0-3 g0-3 r0-3 x0-3; the shuffle in Y15 orders them.
 #define PIX(off) \
 	VPMULLD Y14, Y4, Y4 \
+	VPADDD  32(R8), Y4, Y4 \
 	VPSUBD  Y13, Y2, Y2 \
 	VPSUBD  Y13, Y3, Y3 \
 	VPMULLD Y12, Y3, Y5 \
@@ -41,24 +27,25 @@ GLOBL ·k255(SB), RODATA|NOPTR, $4
 	VPSHUFB Y15, Y6, Y6 \
 	VMOVDQU Y6, off(DI)
 
-// func yuvPairsAVX2(d, y, cb, cr *byte, n int, mask *[32]byte)
+// func yuvPairsAVX2(d, y, cb, cr *byte, n int, mask *[32]byte, k *[16]int32)
 // n is a multiple of 16: reads n bytes of y, n/2 of cb and cr, writes 4n
-// bytes of d.
-TEXT ·yuvPairsAVX2(SB), NOSPLIT, $0-48
+// bytes of d. k: yMul, 128, rCr, gCb, gCr, bCb, 255, 0, yBias ×8.
+TEXT ·yuvPairsAVX2(SB), NOSPLIT, $0-56
 	MOVQ d+0(FP), DI
 	MOVQ y+8(FP), SI
 	MOVQ cb+16(FP), BX
 	MOVQ cr+24(FP), DX
 	MOVQ n+32(FP), CX
 	MOVQ mask+40(FP), AX
+	MOVQ k+48(FP), R8
 	VMOVDQU (AX), Y15
-	VPBROADCASTD ·kY(SB), Y14
-	VPBROADCASTD ·k128(SB), Y13
-	VPBROADCASTD ·kRCr(SB), Y12
-	VPBROADCASTD ·kGCb(SB), Y11
-	VPBROADCASTD ·kGCr(SB), Y10
-	VPBROADCASTD ·kBCb(SB), Y9
-	VPBROADCASTD ·k255(SB), Y8
+	VPBROADCASTD 0(R8), Y14
+	VPBROADCASTD 4(R8), Y13
+	VPBROADCASTD 8(R8), Y12
+	VPBROADCASTD 12(R8), Y11
+	VPBROADCASTD 16(R8), Y10
+	VPBROADCASTD 20(R8), Y9
+	VPBROADCASTD 24(R8), Y8
 
 loop:
 	CMPQ CX, $16
