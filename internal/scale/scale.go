@@ -1,37 +1,29 @@
 // Package scale scales 8-bit planes and 32-bit pixels down, for the
-// per-track crop-and-scale of package capture. It calls libyuv (Debian's
-// libyuv-dev, the library Chrome's per-track video adapter uses): measured
-// against a Go bilinear scaler on the same frames (BenchmarkPlane), libyuv's
-// SIMD rows win by an order of magnitude, so it is the one kept.
+// per-track crop-and-scale of package capture. With cgo it calls libyuv
+// (Debian's libyuv-dev, the library Chrome's per-track video adapter uses):
+// measured against this package's Go bilinear scaler on the same frames
+// (BenchmarkPlane), libyuv's SIMD rows win by an order of magnitude, so it
+// is the one used; the Go scaler is what a build without cgo gets.
 //
 // Functions take a source already cropped (its first pixel and stride) and
 // fill the whole destination; they check every length so a bad rectangle
 // is an error, never a write out of bounds.
 package scale
 
-/*
-#cgo LDFLAGS: -lyuv
-#include <stdint.h>
-#include <libyuv/scale.h>
-#include <libyuv/scale_argb.h>
-*/
-import "C"
+import "fmt"
 
-import (
-	"fmt"
-	"unsafe"
-)
-
-// Filter is libyuv's filter mode.
+// Filter is how a destination pixel is made from the source's (libyuv's
+// FilterMode values).
 type Filter int
 
 const (
-	// Bilinear interpolates; the default (Chrome's adapter uses it too).
-	Bilinear Filter = C.kFilterBilinear
-	// Box averages every source pixel: best quality when scaling far down.
-	Box Filter = C.kFilterBox
 	// Nearest point-samples: fastest.
-	Nearest Filter = C.kFilterNone
+	Nearest Filter = 0
+	// Bilinear interpolates; the default (Chrome's adapter uses it too).
+	Bilinear Filter = 2
+	// Box averages every source pixel: best quality when scaling far down.
+	// The Go scaler treats it as Bilinear.
+	Box Filter = 3
 )
 
 // Plane scales one 8-bit plane: src (sw×sh at srcStride bytes a row) into
@@ -40,9 +32,7 @@ func Plane(dst []byte, dstStride, dw, dh int, src []byte, srcStride, sw, sh int,
 	if err := check("plane", 1, dst, dstStride, dw, dh, src, srcStride, sw, sh); err != nil {
 		return err
 	}
-	C.ScalePlane((*C.uint8_t)(unsafe.Pointer(&src[0])), C.int(srcStride), C.int(sw), C.int(sh),
-		(*C.uint8_t)(unsafe.Pointer(&dst[0])), C.int(dstStride), C.int(dw), C.int(dh), C.enum_FilterMode(f))
-	return nil
+	return scalePlane(dst, dstStride, dw, dh, src, srcStride, sw, sh, f)
 }
 
 // Pixels32 scales 4-byte pixels (RGBA, BGRA: filtering treats the four
@@ -51,11 +41,7 @@ func Pixels32(dst []byte, dstStride, dw, dh int, src []byte, srcStride, sw, sh i
 	if err := check("32-bit pixels", 4, dst, dstStride, dw, dh, src, srcStride, sw, sh); err != nil {
 		return err
 	}
-	if C.ARGBScale((*C.uint8_t)(unsafe.Pointer(&src[0])), C.int(srcStride), C.int(sw), C.int(sh),
-		(*C.uint8_t)(unsafe.Pointer(&dst[0])), C.int(dstStride), C.int(dw), C.int(dh), C.enum_FilterMode(f)) != 0 {
-		return fmt.Errorf("scale: libyuv refused %dx%d -> %dx%d", sw, sh, dw, dh)
-	}
-	return nil
+	return scalePixels32(dst, dstStride, dw, dh, src, srcStride, sw, sh, f)
 }
 
 func check(what string, bpp int, dst []byte, dstStride, dw, dh int, src []byte, srcStride, sw, sh int) error {
