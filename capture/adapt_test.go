@@ -572,3 +572,62 @@ func TestNewTrackReopensFixedModeDevice(t *testing.T) {
 		t.Errorf("opened %d times after a smaller track, want still 2", o)
 	}
 }
+
+// Tracks changing size while frames flow and readers read: the race
+// detector's test of the outputs (replaced under the lock, used by the
+// capture goroutine) and their pooled buffers.
+func TestSizesChangeWhileFramesFlow(t *testing.T) {
+	md, b := setup(t)
+	ctx := ctxT(t)
+	first := video(t, md, `{"video": {"width": {"exact": 1280}, "height": {"exact": 720}, "frameRate": {"exact": 60}}}`)
+	defer first.Stop()
+	sizes := []string{
+		`{"width": {"exact": 320}, "height": {"exact": 240}}`,
+		`{"width": {"exact": 640}, "frameRate": {"exact": 20}}`,
+		`{"aspectRatio": {"exact": 1}, "height": {"exact": 100}}`,
+		`{}`,
+	}
+	done := make(chan struct{})
+	errs := make(chan error, 8)
+	for g := range 4 {
+		tr := first.Clone()
+		go func() {
+			defer tr.Stop()
+			r := tr.NewVideoReader()
+			defer r.Close()
+			for i := range 12 {
+				c, _ := capture.ParseMediaTrackConstraints([]byte(sizes[(g+i)%len(sizes)]))
+				if err := tr.ApplyConstraints(ctx, c); err != nil {
+					errs <- err
+					return
+				}
+				want := tr.GetSettings()
+				// Frames already in flight may be of the old size; one of the
+				// new size must come.
+				for {
+					f, err := r.Read(ctx)
+					if err != nil {
+						errs <- err
+						return
+					}
+					if bb := f.Image.Bounds(); bb.Dx() == want.Width && bb.Dy() == want.Height {
+						break
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	go func() {
+		defer close(done)
+		for range 4 {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+	}()
+	<-done
+	if o := b.OpenCount(camID); o != 1 {
+		t.Errorf("opened %d times, want once", o)
+	}
+}
