@@ -758,6 +758,12 @@ func TestPreviewsOfTwoSizesFromOneCamera(t *testing.T) {
 			small = i
 		}
 	}
+	for i, m := range d.Modes {
+		open := strings.HasSuffix(p.mode.Options[i], " · open now")
+		if want := m.Width == 1280 && m.Height == 720 && m.FrameRate == 30; open != want {
+			t.Errorf("mode %q: marked open %v, want %v", p.mode.Options[i], open, want)
+		}
+	}
 	p.mode.SetSelectedIndex(small)
 	p.onConfirm(true)
 	f.q.until(t, "the second preview opens", func() bool { return len(f.u.previews.cards) == 2 })
