@@ -211,7 +211,15 @@ func (md *MediaDevices) Leaks() uint64 {
 	return md.leaks
 }
 
-func (md *MediaDevices) changed() { md.disp.post(md.onChange.call) }
+// changed posts the change event. With no OnChange listener it posts
+// nothing: no event goroutine to start on Stop's path for a program that
+// does not listen (a listener registered later sees later changes only).
+func (md *MediaDevices) changed() {
+	if md.onChange.empty() {
+		return
+	}
+	md.disp.post(md.onChange.call)
+}
 
 func (md *MediaDevices) deviceChanged() {
 	md.disp.post(md.onDeviceChange.call)
