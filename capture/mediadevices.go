@@ -51,9 +51,10 @@
 // cannot give and every other track keeps its settings (size and rate, now
 // by crop-and-scale) and its constraints in the new mode: ApplyConstraints
 // on one track never changes another's size or rate. A device that cannot
-// change mode while open (no Reconfigurer) is reopened for ApplyConstraints
-// only. Otherwise selection moves on to the next candidate — another
-// device — before it fails.
+// change mode while open (no Reconfigurer) is closed and opened again in
+// the new mode. When no mode of a held device can serve a request,
+// selection moves on to the next candidate — another device — before it
+// fails.
 //
 // # Leaked tracks
 //
@@ -427,9 +428,9 @@ func withDevice(mode MediaTrackSettings, d DeviceDescriptor, kind string) MediaT
 // (same size and rate, by crop-and-scale: servedBy) and its constraints.
 // That rule decides when a source changes mode: only for a track that needs
 // what the current mode cannot give, and never at another track's expense.
-// switchable says whether modes other than the live one may be offered: a
-// device that can change mode while open (Reconfigurer) always may; one
-// that must be reopened may unless the caller has reopened it already.
+// Other modes are offered always for a device that can change mode while
+// open (Reconfigurer), and for one that must be reopened when reopenable
+// (getTrack reopens a device once per call at most).
 // Video tracks get each mode's own frames ("none") and its crop-and-scale
 // settings that best fit c, which is the caller's constraints without the
 // default ideals: those choose among the device's own modes, and
@@ -495,8 +496,9 @@ func (md *MediaDevices) getTrack(ctx context.Context, devKind, trackKind string,
 			md.mu.Unlock()
 			return nil, NewError(ErrInvalidState, nil, "MediaDevices is closed")
 		}
-		// Other-kind constraints are removed, not failed (the spec's
-		// getUserMedia step: only properties "defined for kind").
+		// Selection weighs the default ideals too; the candidates come from
+		// c alone (deviceCandidates). SelectSettings removes other-kind
+		// constraints, as the spec's getUserMedia does.
 		sel := withDefaultIdeals(devKind, c)
 		var cands []candidate
 		for _, d := range devs {
