@@ -5,6 +5,7 @@ package capture
 // shared by every track that asked for it.
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"sync"
@@ -194,9 +195,13 @@ func scaleInto(dst, src image.Image, crop image.Rectangle) error {
 func scalePlanes(d, s *image.YCbCr, crop image.Rectangle) error {
 	const f = scale.Bilinear
 	sx, sy := subsampling(s.SubsampleRatio)
-	// Align the crop to whole chroma samples.
-	crop.Min.X -= (crop.Min.X - s.Rect.Min.X) % sx
-	crop.Min.Y -= (crop.Min.Y - s.Rect.Min.Y) % sy
+	// Start the crop on a whole chroma sample (chroma sits on a grid of
+	// absolute coordinates), staying inside the picture.
+	crop.Min.X = alignIn(crop.Min.X, s.Rect.Min.X, sx)
+	crop.Min.Y = alignIn(crop.Min.Y, s.Rect.Min.Y, sy)
+	if crop.Empty() || !crop.In(s.Rect) {
+		return fmt.Errorf("capture: crop %v is outside the picture %v", crop, s.Rect)
+	}
 	cw, ch := crop.Dx(), crop.Dy()
 	yo := s.YOffset(crop.Min.X, crop.Min.Y)
 	dw, dh := d.Rect.Dx(), d.Rect.Dy()
@@ -239,6 +244,16 @@ func scalePacked(dst, src image.Image, crop image.Rectangle) error {
 		}
 	}
 	return nil
+}
+
+// alignIn moves v down to a multiple of step, or up to the next one when
+// that would leave [lo, …).
+func alignIn(v, lo, step int) int {
+	a := v - ((v%step)+step)%step
+	if a < lo {
+		a += step
+	}
+	return a
 }
 
 // subsampling is the chroma sample's width and height in luma samples.

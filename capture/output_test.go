@@ -48,3 +48,31 @@ func BenchmarkScaleFrame(b *testing.B) {
 		})
 	}
 }
+
+// A sub-image at odd coordinates: the crop starts on a chroma sample and
+// stays inside.
+func TestScaleOddSubImage(t *testing.T) {
+	full := image.NewYCbCr(image.Rect(0, 0, 65, 49), image.YCbCrSubsampleRatio420)
+	for i := range full.Y {
+		full.Y[i] = 200
+	}
+	for i := range full.Cb {
+		full.Cb[i], full.Cr[i] = 90, 160
+	}
+	sub := full.SubImage(image.Rect(1, 3, 64, 48)).(*image.YCbCr)
+	for _, sz := range [][2]int{{63, 45}, {20, 20}, {1, 1}, {31, 7}} {
+		o := &output{key: outputKey{w: sz[0], h: sz[1], n: 1}}
+		out, err := o.scaleFrame(VideoFrame{Image: sub})
+		if err != nil {
+			t.Fatalf("%v: %v", sz, err)
+		}
+		img := out.Image.(*image.YCbCr)
+		if b := img.Bounds(); b.Dx() != sz[0] || b.Dy() != sz[1] {
+			t.Errorf("%v: bounds %v", sz, b)
+		}
+		if y, cb := img.Y[0], img.Cb[0]; y < 198 || y > 200 || cb < 88 || cb > 90 {
+			t.Errorf("%v: Y %d Cb %d, want 200 and 90", sz, y, cb)
+		}
+		out.release()
+	}
+}
