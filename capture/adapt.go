@@ -230,12 +230,18 @@ func trackSettings(m MediaTrackSettings, c *MediaTrackConstraints) []MediaTrackS
 // is exactly t's native mode; ok is false when m cannot give them (smaller,
 // or a rate that is not an integral multiple).
 func servedBy(m, t MediaTrackSettings) (MediaTrackSettings, bool) {
-	if t.Width > m.Width || t.Height > m.Height || t.FrameRate <= 0 || m.FrameRate <= 0 {
+	if t.Width > m.Width || t.Height > m.Height {
 		return t, false
 	}
-	n := math.Round(m.FrameRate / t.FrameRate)
-	if n < 1 || math.Abs(m.FrameRate/n-t.FrameRate) > doubleEpsilon {
-		return t, false
+	n := 1.0
+	if t.FrameRate != m.FrameRate { // a device that reports no rate has 0 for both
+		if t.FrameRate <= 0 || m.FrameRate <= 0 {
+			return t, false
+		}
+		n = math.Round(m.FrameRate / t.FrameRate)
+		if n < 1 || math.Abs(m.FrameRate/n-t.FrameRate) > doubleEpsilon {
+			return t, false
+		}
 	}
 	if t.ResizeMode == ResizeModeNone && (t.Width != m.Width || t.Height != m.Height || n != 1) {
 		t.ResizeMode = ResizeModeCropAndScale
