@@ -67,6 +67,11 @@ func printDevices(w io.Writer, devs []capture.DeviceDescriptor) {
 			for _, line := range modeLines(d) {
 				fmt.Fprintf(w, "    %s\n", line)
 			}
+			if len(d.UnsupportedFormats) > 0 {
+				// Listed, not dropped: a camera that offers only these is
+				// present but cannot be shown, and the user should see why.
+				fmt.Fprintf(w, "    %s: not supported by Tally\n", strings.Join(d.UnsupportedFormats, ", "))
+			}
 		}
 		if n == 0 {
 			fmt.Fprintln(w, "  (none)")

@@ -4,7 +4,6 @@ go 1.26
 
 require (
 	fyne.io/fyne/v2 v2.7.1
-	github.com/blackjack/webcam v0.6.1
 	github.com/gen2brain/malgo v0.11.24
 	github.com/jezek/xgb v1.1.1
 	github.com/pion/mediadevices v0.9.4
@@ -28,7 +27,6 @@ require (
 	github.com/go-text/render v0.2.0 // indirect
 	github.com/go-text/typesetting v0.2.1 // indirect
 	github.com/godbus/dbus/v5 v5.1.0 // indirect
-	github.com/google/uuid v1.6.0 // indirect
 	github.com/hack-pad/go-indexeddb v0.3.2 // indirect
 	github.com/hack-pad/safejs v0.1.0 // indirect
 	github.com/jeandeaual/go-locale v0.0.0-20250612000132-0ef82f21eade // indirect

@@ -49,6 +49,9 @@ type DeviceDescriptor struct {
 	// Capabilities is the range of each setting over Modes, plus the
 	// device's fixed properties.
 	Capabilities MediaTrackCapabilities `json:"capabilities"`
+	// UnsupportedFormats names the formats the device offers that Tally
+	// cannot convert (V4L2 fourccs for cameras); none of Modes uses them.
+	UnsupportedFormats []string `json:"unsupportedFormats,omitempty"`
 }
 
 // Device is an open device, delivering frames until it is closed or fails.

@@ -20,9 +20,13 @@ build_pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev libyuv-dev)
 # Tests and headless runs: a virtual X server with software GL, screenshots
 # (ImageMagick's import), a private PulseAudio with pactl, X clients the tests
 # draw with or query (xclock, xdpyinfo), xdotool to click through the real
-# window, GStreamer as the preview-cost yardstick, and pgrep/ps.
+# window, GStreamer as the preview-cost yardstick, and pgrep/ps. The test VM
+# (scripts/vm.sh: the kernel's vivid camera driver under qemu) needs qemu, a
+# static busybox for its initramfs, cpio, kmod (depmod, modprobe -d) and
+# v4l2-ctl; its kernel is fetched by scripts/vm.sh --prepare, below.
 test_pkgs=(xvfb xauth libgl1-mesa-dri imagemagick pulseaudio pulseaudio-utils
-  x11-apps x11-utils xdotool gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-x procps)
+  x11-apps x11-utils xdotool gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-x procps
+  qemu-system-x86 busybox-static cpio kmod v4l-utils)
 
 build_only=false
 case "${1:-}" in

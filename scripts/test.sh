@@ -9,7 +9,9 @@
 # is non-zero if any failed.
 #
 # Environment: CI=true turns skips for missing programs into failures.
-# TALLY_TEST_TIMEOUT (default 10m) bounds each test binary. Artifacts
+# TALLY_TEST_TIMEOUT (default 10m) bounds each test binary; a package's VM
+# tests (internal/testenv.RunTestsInVM) take their time from it, each boot
+# at most 5 minutes. Artifacts
 # (screenshots) go to $TALLY_ARTIFACTS, default out/.
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -52,6 +54,12 @@ gofmt_check() {
     return 1
   fi
 }
+
+# The test VM's kernel (scripts/vm.sh: a Debian kernel with the vivid camera
+# driver, fetched with apt-get download and unpacked into a cache, ~70 MB)
+# and initramfs, once, before the tests that boot it: a failure here is named
+# as such instead of inside a test, and the time it takes is reported.
+step "test VM kernel (scripts/vm.sh --prepare)" bash scripts/vm.sh --prepare
 
 step "gofmt" gofmt_check
 step "go build -race" go build -race ./...

@@ -1,7 +1,9 @@
-// Package camera is Tally's camera backend: cameras found through pion's
-// driver layer (github.com/pion/mediadevices), each opened once per source,
-// every mode the driver reports listed for constraint selection, and raw
-// frames converted once per frame into recycled buffers.
+// Package camera is Tally's camera backend: V4L2 capture nodes found through
+// sysfs and driven with Tally's own ioctl layer (internal/v4l2), each opened
+// once per source, every mode the driver reports listed for constraint
+// selection (formats Tally cannot convert listed as such), and raw frames
+// handed from the driver's mmap'ed buffers to the converter, converted once
+// per frame into recycled buffers.
 //
 // Register it with capture.NewMediaDevices(camera.New()). On a machine with
 // no camera it lists nothing, without error.
@@ -11,11 +13,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -29,11 +29,6 @@ const IDPrefix = "camera:"
 // DefaultPollInterval is how often the device list is polled for hot-plug
 // while someone listens for devicechange.
 const DefaultPollInterval = time.Second
-
-// poolSize is how many frame buffers a source keeps for reuse: one being
-// filled, one with each of a couple of consumers. When consumers hold more,
-// new buffers are made and the extras dropped when they come back.
-const poolSize = 4
 
 // Backend is the camera backend. It implements capture.Backend and
 // capture.DeviceChangeNotifier.
@@ -90,8 +85,12 @@ func (b *Backend) Devices(ctx context.Context) ([]capture.DeviceDescriptor, erro
 		return nil, capture.NewError(capture.ErrNotReadable, err, "listing cameras")
 	}
 	out := make([]capture.DeviceDescriptor, 0, len(cams))
-	for _, c := range cams {
-		out = append(out, describe(c))
+	for i, c := range cams {
+		d := describe(c)
+		// The system's first camera is the default, as a browser's is:
+		// capture then prefers it to a synthetic one.
+		d.Default = i == 0
+		out = append(out, d)
 	}
 	return out, nil
 }
@@ -105,7 +104,7 @@ func groupID(c CameraInfo) string {
 
 func describe(c CameraInfo) capture.DeviceDescriptor {
 	id := IDPrefix + c.ID
-	modes, caps := buildModes(id, groupID(c), c.Props)
+	modes, caps, unsupported := buildModes(id, groupID(c), c.Modes)
 	label := c.Label
 	if label == "" {
 		label = c.ID
@@ -118,6 +117,8 @@ func describe(c CameraInfo) capture.DeviceDescriptor {
 		Path:         c.Path,
 		Modes:        modes,
 		Capabilities: caps,
+
+		UnsupportedFormats: unsupported,
 	}
 }
 
@@ -151,11 +152,10 @@ func (b *Backend) Open(ctx context.Context, deviceID string, mode capture.MediaT
 	if !ok {
 		return nil, capture.NewError(capture.ErrNotFound, nil, "no camera %q", deviceID)
 	}
-	p, ok := chooseProp(cam.Props, mode)
+	m, ok := chooseMode(cam.Modes, mode)
 	if !ok {
 		return nil, capture.NewError(capture.ErrNotReadable, nil, "camera %q (%s) has no mode this backend can convert", cam.Label, deviceID)
 	}
-	conv := converters[string(p.FrameFormat)]
 
 	b.mu.Lock()
 	if _, busy := b.open[cam.ID]; busy {
@@ -163,21 +163,29 @@ func (b *Backend) Open(ctx context.Context, deviceID string, mode capture.MediaT
 		return nil, capture.NewError(capture.ErrNotReadable, nil, "camera %q (%s) is busy: already open in this process", cam.Label, deviceID)
 	}
 	d := &device{
-		b: b, id: cam.ID, deviceID: deviceID, label: cam.Label,
-		conv: conv, w: p.Width, h: p.Height,
-		free: make(chan *image.YCbCr, poolSize),
+		b: b, id: cam.ID, deviceID: deviceID, label: cam.Label, mode: m,
 		gone: make(chan struct{}),
 	}
 	b.open[cam.ID] = d // reserve it while the system opens, so a racing Open fails
 	b.mu.Unlock()
 
-	st, err := b.sys.Open(cam.ID, p)
-	if err != nil {
+	unreserve := func() {
 		b.mu.Lock()
 		delete(b.open, cam.ID)
 		b.mu.Unlock()
+	}
+	st, err := b.sys.Open(cam.ID, m)
+	if err != nil {
+		unreserve()
 		return nil, openError(err, cam, deviceID)
 	}
+	conv, err := newFrameConverter(st.Layout())
+	if err != nil {
+		cerr := st.Close()
+		unreserve()
+		return nil, capture.NewError(capture.ErrNotReadable, errors.Join(err, cerr), "camera %q (%s) in %v", cam.Label, deviceID, m)
+	}
+	d.conv = conv
 	d.start = time.Now()
 	b.mu.Lock()
 	d.stream = st // under the lock: the poller only touches devices with a stream
@@ -333,13 +341,10 @@ type device struct {
 	id       string // CameraInfo.ID
 	deviceID string
 	label    string
-	conv     converter
-	w, h     int
+	mode     Mode // as opened
+	conv     *frameConverter
 	stream   Stream
 	start    time.Time
-
-	free chan *image.YCbCr // recycled frame buffers
-	made atomic.Int32      // buffers allocated, for tests of the recycling
 
 	goneOnce   sync.Once
 	gone       chan struct{} // closed when the camera vanished
@@ -383,48 +388,22 @@ func (d *device) Close() error {
 	return err
 }
 
-// ReadVideo implements capture.VideoDevice. Raw frames are converted once,
-// into a buffer that returns to the device's pool when every consumer is done
-// with it; MJPEG frames are decoded into a fresh image.
+// ReadVideo implements capture.VideoDevice. Each frame is converted once,
+// straight from the driver's buffer into one of the converter's pooled
+// pictures, which returns to the pool when every consumer is done with it.
 func (d *device) ReadVideo(ctx context.Context) (capture.VideoFrame, error) {
 	if d.isGone() {
 		return capture.VideoFrame{}, d.goneError()
 	}
-	raw, err := d.stream.ReadFrame(ctx)
+	planes, err := d.stream.ReadFrame(ctx)
 	if err != nil {
 		return capture.VideoFrame{}, d.readError(ctx, err)
 	}
-	ts := time.Since(d.start)
-	if d.conv.newImage == nil {
-		img, err := decodeMJPEG(raw)
-		if err != nil {
-			return capture.VideoFrame{}, capture.NewError(capture.ErrNotReadable, err, "camera %q (%s)", d.label, d.deviceID)
-		}
-		return capture.VideoFrame{Image: img, Timestamp: ts}, nil
-	}
-	buf := d.getBuffer()
-	if err := d.conv.convert(buf, raw, d.w, d.h); err != nil {
-		d.putBuffer(buf)
+	f, err := d.conv.Convert(planes, time.Since(d.start))
+	if err != nil {
 		return capture.VideoFrame{}, capture.NewError(capture.ErrNotReadable, err, "camera %q (%s)", d.label, d.deviceID)
 	}
-	return capture.NewPooledVideoFrame(buf, ts, func() { d.putBuffer(buf) }), nil
-}
-
-func (d *device) getBuffer() *image.YCbCr {
-	select {
-	case b := <-d.free:
-		return b
-	default:
-		d.made.Add(1)
-		return d.conv.newImage(d.w, d.h)
-	}
-}
-
-func (d *device) putBuffer(b *image.YCbCr) {
-	select {
-	case d.free <- b:
-	default: // the pool is full: let this one go
-	}
+	return f, nil
 }
 
 func (d *device) goneError() error {
@@ -439,6 +418,10 @@ func (d *device) readError(ctx context.Context, err error) error {
 	}
 	if d.isGone() {
 		return d.goneError()
+	}
+	if errors.Is(err, errUnplugged) || errors.Is(err, capture.ErrNotFound) { // the system saw the device go
+		d.goneOnce.Do(func() { close(d.gone) })
+		return capture.NewError(capture.ErrNotFound, err, "camera %q (%s) was unplugged", d.label, d.deviceID)
 	}
 	if _, present, lerr := d.b.find(d.deviceID); lerr == nil && !present {
 		d.goneOnce.Do(func() { close(d.gone) })

@@ -49,8 +49,11 @@ func ycbcrEncoding(colorspace, enc uint32) uint32 {
 }
 
 // fullRange resolves the quantization as V4L2_MAP_QUANTIZATION_DEFAULT
-// does: R′G′B′ defaults to full range, Y′CbCr (and luma-only GREY) to
-// limited range except in the JPEG colorspace.
+// does: R′G′B′ defaults to full range, Y′CbCr to limited range except in
+// the JPEG colorspace. Luma-only GREY counts as not Y′CbCr here, as the
+// kernel's own pattern generator decides it (vivid's tpg passes
+// "color_enc != YCbCr" as is_rgb_or_hsv: its GREY is full range, measured
+// in the VM) and as industrial and IR cameras send it.
 func fullRange(isRGB bool, colorspace, quantization uint32) bool {
 	switch quantization {
 	case v4l2QuantizationFull:
@@ -61,7 +64,7 @@ func fullRange(isRGB bool, colorspace, quantization uint32) bool {
 	return isRGB || colorspace == v4l2ColorspaceJPEG
 }
 
-// ycbcrColorimetry is the matrix and range of a Y′CbCr (or GREY) frame
+// ycbcrColorimetry is the matrix and range of a Y′CbCr frame
 // from its G_FMT fields. SMPTE 240M (Kr 0.212, Kb 0.087, obsolete 1035i
 // HD) is read as BT.709, its nearest neighbour; BT.2020 constant luminance
 // as BT.2020's non-constant matrix. xvYCC and sYCC are BT.601/BT.709

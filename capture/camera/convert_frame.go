@@ -13,6 +13,10 @@ import (
 // size, each plane's bytes per line and size (one entry per memory plane;
 // a single-planar format has one, 0 meaning "tightly packed"), and the
 // colorimetry fields as the driver set them (0 = default).
+//
+// SizeImage, when given, must hold the picture the bytes per line
+// describe (a driver that says less is refused); XferFunc is not used: the
+// pictures stay gamma-encoded R′G′B′, as screens and image files want them.
 type FrameLayout struct {
 	FourCC                                       string
 	Width, Height                                int
@@ -52,7 +56,8 @@ type frameConverter struct {
 	spec   *formatSpec
 	matrix capture.YCbCrMatrix
 	full   bool
-	// lut expands limited-range luma for GREY; nil when it is full range.
+	// lut expands limited-range luma for GREY; nil when it is full range
+	// (its default).
 	lut *[256]byte
 	// planes: the geometry of each logical plane, resolved from the layout.
 	planes []planeGeom
@@ -99,14 +104,41 @@ func newFrameConverter(l FrameLayout) (*frameConverter, error) {
 		// (uvcvideo says sRGB, which would default to limited range).
 		c.matrix, c.full = capture.BT601, true
 	case outGray:
-		if _, full := ycbcrColorimetry(l.Colorspace, l.YCbCrEnc, l.Quantization); !full {
+		if !fullRange(true, l.Colorspace, l.Quantization) {
 			c.lut = &limitedToFull
 		}
 	}
 	if err := c.resolvePlanes(); err != nil {
 		return nil, err
 	}
+	if err := c.checkSizeImage(); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// checkSizeImage refuses a layout whose sizeimage is too small for its
+// planes (MJPEG's is a compressed maximum: not checked).
+func (c *frameConverter) checkSizeImage() error {
+	if c.spec.out == outMJPEG {
+		return nil
+	}
+	for i, size := range c.l.SizeImage {
+		need := 0
+		switch {
+		case len(c.l.SizeImage) == 1 && len(c.l.BytesPerLine) <= 1:
+			last := c.planes[len(c.planes)-1]
+			need = last.offset + last.size()
+		case len(c.l.SizeImage) == len(c.planes):
+			need = c.planes[i].size()
+		default:
+			return fmt.Errorf("camera: %s has %d planes, layout gives %d image sizes", c.l.FourCC, len(c.planes), len(c.l.SizeImage))
+		}
+		if size > 0 && size < need {
+			return fmt.Errorf("camera: %s %dx%d plane %d: sizeimage %d is less than the %d bytes its lines need", c.l.FourCC, c.l.Width, c.l.Height, i, size, need)
+		}
+	}
+	return nil
 }
 
 // resolvePlanes works out where each logical plane lies, from the layout's

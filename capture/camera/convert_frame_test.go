@@ -1,6 +1,7 @@
 package camera
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"image/color"
@@ -263,9 +264,8 @@ func TestConvertBars(t *testing.T) {
 						for _, y := range []int{0, h / 2, h - 1} {
 							r, g, bl, a := img.At(x, y).RGBA()
 							want := [3]uint8{b.r, b.g, b.b}
-							if fourcc == "GREY" {
-								v, _, _ := capture.YCbCrToRGB(b.y, 128, 128, capture.BT601, false)
-								want = [3]uint8{v, v, v}
+							if fourcc == "GREY" { // full range by default: the luma as it is
+								want = [3]uint8{b.y, b.y, b.y}
 							}
 							if a != 0xffff || !near(uint8(r>>8), want[0], tol) || !near(uint8(g>>8), want[1], tol) || !near(uint8(bl>>8), want[2], tol) {
 								t.Fatalf("%s bar at (%d,%d) = %d,%d,%d,%d; want %v", b.name, x, y, r>>8, g>>8, bl>>8, a>>8, want)
@@ -376,7 +376,7 @@ func checkSamples(t *testing.T, fourcc string, img image.Image, w, h int) {
 				}
 				got, want = p.RGBAAt(x, y), color.RGBA{r, g, b, 255}
 			case *image.Gray:
-				got, want = p.GrayAt(x, y), color.Gray{limitedToFull[yy]}
+				got, want = p.GrayAt(x, y), color.Gray{Y: yy}
 			default:
 				t.Fatalf("%T", img)
 			}
@@ -420,16 +420,28 @@ func TestConvertColorimetryTag(t *testing.T) {
 			t.Errorf("colorspace %d enc %d quantization %d: %v full=%v, want %v full=%v", c.cs, c.enc, c.q, p.Matrix, p.FullRange, c.m, c.full)
 		}
 	}
-	// GREY in full range (the driver says so) is copied as it is.
-	conv := newTestConverter(t, "GREY", 2, 1, nil)
-	conv2, _ := newFrameConverter(FrameLayout{FourCC: "GREY", Width: 2, Height: 1, Quantization: v4l2QuantizationFull})
-	a, _ := conv.Convert([][]byte{{16, 235}}, 0)
-	b, _ := conv2.Convert([][]byte{{16, 235}}, 0)
-	if g := a.Image.(*image.Gray).Pix; g[0] != 0 || g[1] != 255 {
-		t.Errorf("limited GREY 16, 235 = %v", g)
-	}
-	if g := b.Image.(*image.Gray).Pix; g[0] != 16 || g[1] != 235 {
-		t.Errorf("full GREY 16, 235 = %v", g)
+	// GREY is copied as it is by default (full range, as vivid sends it),
+	// and expanded when the driver says limited range.
+	for _, c := range []struct {
+		cs, q uint32
+		want  []byte
+	}{
+		{0, 0, []byte{16, 180, 235}},
+		{v4l2ColorspaceSRGB, v4l2QuantizationFull, []byte{16, 180, 235}},
+		{v4l2ColorspaceSMPTE170M, 0, []byte{16, 180, 235}},
+		{v4l2ColorspaceSRGB, v4l2QuantizationLimited, []byte{0, 191, 255}},
+	} {
+		conv, err := newFrameConverter(FrameLayout{FourCC: "GREY", Width: 3, Height: 1, Colorspace: c.cs, Quantization: c.q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fr, err := conv.Convert([][]byte{{16, 180, 235}}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := fr.Image.(*image.Gray).Pix; !bytes.Equal(g, c.want) {
+			t.Errorf("GREY colorspace %d quantization %d: 16, 180, 235 -> %v, want %v", c.cs, c.q, g, c.want)
+		}
 	}
 }
 
@@ -443,11 +455,25 @@ func TestConvertRejectsMalformed(t *testing.T) {
 		{FourCC: "YUYV", Width: 8, Height: 8, BytesPerLine: []int{15}},
 		{FourCC: "YU12", Width: 8, Height: 8, BytesPerLine: []int{8, 3, 4}},
 		{FourCC: "NM12", Width: 8, Height: 8, BytesPerLine: []int{8, 8, 8}},
+		{FourCC: "YUYV", Width: 8, Height: 8, BytesPerLine: []int{16}, SizeImage: []int{127}},
+		{FourCC: "NV12", Width: 8, Height: 8, SizeImage: []int{95}},
+		{FourCC: "NM12", Width: 8, Height: 8, BytesPerLine: []int{8, 8}, SizeImage: []int{64, 31}},
+		{FourCC: "NM12", Width: 8, Height: 8, BytesPerLine: []int{8, 8}, SizeImage: []int{64, 32, 1}},
 	} {
 		if _, err := newFrameConverter(l); err == nil {
 			t.Errorf("%+v accepted", l)
 		} else if l.FourCC != "" && !strings.Contains(err.Error(), l.FourCC) {
 			t.Errorf("%+v: error %q does not name the format", l, err)
+		}
+	}
+	for _, l := range []FrameLayout{
+		{FourCC: "YUYV", Width: 8, Height: 8, BytesPerLine: []int{16}, SizeImage: []int{128}},
+		{FourCC: "NV12", Width: 8, Height: 8, SizeImage: []int{96}},
+		{FourCC: "NM12", Width: 8, Height: 8, BytesPerLine: []int{8, 8}, SizeImage: []int{64, 32}},
+		{FourCC: "MJPG", Width: 8, Height: 8, SizeImage: []int{1}},
+	} {
+		if _, err := newFrameConverter(l); err != nil {
+			t.Errorf("%+v refused: %v", l, err)
 		}
 	}
 	for _, fourcc := range testFourCCs {

@@ -7,24 +7,24 @@ import (
 	"slices"
 	"sync"
 	"time"
-
-	"github.com/pion/mediadevices/pkg/prop"
 )
 
-// fakeSystem is a V4L2 device list without hardware: cameras with the props
-// a pion driver would report, streams that deliver generated raw frames.
+// fakeSystem is a V4L2 device list without hardware: cameras with the modes
+// a driver would report, streams that deliver generated raw frames.
 type fakeSystem struct {
 	mu       sync.Mutex
 	cams     []CameraInfo
 	openErr  map[string]error
 	listErr  error
+	layout   map[string]func(*FrameLayout) // per id: how the "driver" changes the layout
 	streams  map[string]*fakeStream
 	opens    map[string]int
 	blocking bool // streams wait for push instead of delivering at once
 }
 
 func newFakeSystem(cams ...CameraInfo) *fakeSystem {
-	return &fakeSystem{cams: cams, openErr: map[string]error{}, streams: map[string]*fakeStream{}, opens: map[string]int{}}
+	return &fakeSystem{cams: cams, openErr: map[string]error{}, layout: map[string]func(*FrameLayout){},
+		streams: map[string]*fakeStream{}, opens: map[string]int{}}
 }
 
 func (s *fakeSystem) Cameras() ([]CameraInfo, error) {
@@ -36,16 +36,27 @@ func (s *fakeSystem) Cameras() ([]CameraInfo, error) {
 	return slices.Clone(s.cams), nil
 }
 
-func (s *fakeSystem) Open(id string, p prop.Media) (Stream, error) {
+// naturalLayout is the layout a driver sets for m with unpadded lines.
+func naturalLayout(m Mode) FrameLayout {
+	l := FrameLayout{FourCC: m.Format, Width: m.Width, Height: m.Height, BytesPerLine: []int{0}} // 0: tightly packed
+	l.SizeImage = []int{len(makeFrame(m.Format, m.Width, m.Height))}
+	return l
+}
+
+func (s *fakeSystem) Open(id string, m Mode) (Stream, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.openErr[id]; err != nil {
 		return nil, err
 	}
 	if st := s.streams[id]; st != nil && !st.isClosed() {
-		return nil, fmt.Errorf("fake %s opened twice", id) // what pion does
+		return nil, fmt.Errorf("fake %s opened twice", id)
 	}
-	st := &fakeStream{id: id, p: p, frame: makeFrame(string(p.FrameFormat), p.Width, p.Height),
+	l := naturalLayout(m)
+	if f := s.layout[id]; f != nil {
+		f(&l)
+	}
+	st := &fakeStream{id: id, m: m, layout: l, frame: makeFrame(m.Format, m.Width, m.Height),
 		push: make(chan []byte), closed: make(chan struct{}), blocking: s.blocking}
 	s.streams[id] = st
 	s.opens[id]++
@@ -84,20 +95,25 @@ func (s *fakeSystem) anyOpen() bool {
 	return false
 }
 
-func makeFrame(format string, w, h int) []byte {
-	if format == FormatMJPEG {
-		return nil // tests of MJPEG push their own frames
+// makeFrame generates a raw frame in a V4L2 format (nil for MJPEG: tests of
+// MJPEG push their own frames).
+func makeFrame(fourcc string, w, h int) []byte {
+	if fourcc == "MJPG" {
+		return nil
 	}
-	return makeRaw(format, w, h)
+	return makeRaw(rawName[fourcc], w, h)
 }
+
+// rawName names the V4L2 formats makeRaw generates as convert.go names them.
+var rawName = map[string]string{"YUYV": FormatYUYV, "UYVY": FormatUYVY, "YU12": FormatI420, "NV12": FormatNV12, "NV21": FormatNV21}
 
 type fakeStream struct {
 	id       string
-	p        prop.Media
+	m        Mode
+	layout   FrameLayout
 	frame    []byte
 	push     chan []byte
 	blocking bool
-	readErr  error
 
 	once   sync.Once
 	closed chan struct{}
@@ -105,7 +121,9 @@ type fakeStream struct {
 
 var errFakeClosed = errors.New("fake stream closed")
 
-func (st *fakeStream) ReadFrame(ctx context.Context) ([]byte, error) {
+func (st *fakeStream) Layout() FrameLayout { return st.layout }
+
+func (st *fakeStream) ReadFrame(ctx context.Context) ([][]byte, error) {
 	if !st.blocking {
 		// Paced like a fast camera (500 fps) so a capture loop over it does
 		// not spin; nothing is timed against it.
@@ -118,17 +136,14 @@ func (st *fakeStream) ReadFrame(ctx context.Context) ([]byte, error) {
 			return nil, ctx.Err()
 		case <-t.C:
 		}
-		if st.readErr != nil {
-			return nil, st.readErr
-		}
-		return st.frame, nil
+		return [][]byte{st.frame}, nil
 	}
 	select {
 	case b, ok := <-st.push:
 		if !ok {
 			return nil, errors.New("fake device failed")
 		}
-		return b, nil
+		return [][]byte{b}, nil
 	case <-st.closed:
 		return nil, errFakeClosed
 	case <-ctx.Done():

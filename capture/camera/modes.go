@@ -4,51 +4,62 @@ import (
 	"math"
 	"slices"
 
-	"github.com/pion/mediadevices/pkg/prop"
-
 	"github.com/tally-app/tally/capture"
 )
 
 // formatRank orders formats when everything else is equal: raw formats
 // first (cheap to convert), MJPEG last (a JPEG decode per frame).
-var formatRank = map[string]int{
-	FormatYUYV: 0, FormatNV12: 1, FormatI420: 2, FormatNV21: 3, FormatUYVY: 4, FormatMJPEG: 5,
+func formatRank(fourcc string) int {
+	switch fourcc {
+	case "YUYV":
+		return 0
+	case "NV12":
+		return 1
+	case "YU12":
+		return 2
+	case "NV21":
+		return 3
+	case "UYVY":
+		return 4
+	case "MJPG":
+		return 9
+	}
+	return 5
 }
 
-// roundRate rounds a driver's frame rate to three decimals: V4L2 reports
-// fractions (1001/30000) that float32 cannot hold exactly.
-func roundRate(fps float32) float64 {
-	return math.Round(float64(fps)*1000) / 1000
+// roundRate rounds a frame rate to three decimals: V4L2 reports fractions
+// (1001/30000) whose float64 quotient is not the 29.97 people write.
+func roundRate(fps float64) float64 {
+	return math.Round(fps*1000) / 1000
 }
 
-// buildModes turns a camera's props into the descriptor's Modes — one per
+// buildModes turns a camera's modes into the descriptor's Modes — one per
 // distinct (format, width, height, frame rate) the backend can convert,
-// sorted by size, rate and format — and the Capabilities over them.
-func buildModes(deviceID, groupID string, props []prop.Media) ([]capture.MediaTrackSettings, capture.MediaTrackCapabilities) {
+// sorted by size, rate and format — the Capabilities over them, and the
+// formats the camera offers that Tally cannot convert (sorted, each once).
+func buildModes(deviceID, groupID string, all []Mode) ([]capture.MediaTrackSettings, capture.MediaTrackCapabilities, []string) {
 	caps := capture.MediaTrackCapabilities{DeviceID: deviceID, GroupID: groupID}
 	var modes []capture.MediaTrackSettings
+	var unsupported []string
 	seen := make(map[capture.MediaTrackSettings]bool)
-	for _, p := range props {
-		f := string(p.FrameFormat)
-		if _, ok := converters[f]; !ok || p.Width <= 0 || p.Height <= 0 || p.FrameRate < 0 {
-			continue // Z16 depth, an unknown format, or nonsense from a driver
+	for _, p := range all {
+		if !Convertible(p.Format) {
+			if !slices.Contains(unsupported, p.Format) {
+				unsupported = append(unsupported, p.Format)
+			}
+			continue
 		}
-		m := capture.MediaTrackSettings{
-			DeviceID:    deviceID,
-			GroupID:     groupID,
-			Width:       p.Width,
-			Height:      p.Height,
-			FrameRate:   roundRate(p.FrameRate),
-			AspectRatio: float64(p.Width) / float64(p.Height),
-			ResizeMode:  capture.ResizeModeNone,
-			Format:      f,
+		if p.Width <= 0 || p.Height <= 0 {
+			continue // nonsense from a driver
 		}
+		m := settingsOf(deviceID, groupID, p)
 		if seen[m] {
 			continue
 		}
 		seen[m] = true
 		modes = append(modes, m)
 	}
+	slices.Sort(unsupported)
 	slices.SortFunc(modes, func(a, b capture.MediaTrackSettings) int {
 		if d := a.Width*a.Height - b.Width*b.Height; d != 0 {
 			return d
@@ -62,10 +73,10 @@ func buildModes(deviceID, groupID string, props []prop.Media) ([]capture.MediaTr
 			}
 			return 1
 		}
-		return formatRank[a.Format] - formatRank[b.Format]
+		return formatRank(a.Format) - formatRank(b.Format)
 	})
 	if len(modes) == 0 {
-		return nil, caps
+		return nil, caps, unsupported
 	}
 	caps.Width = capture.ULongRange{Min: math.MaxInt, Max: 0}
 	caps.Height = caps.Width
@@ -84,33 +95,45 @@ func buildModes(deviceID, groupID string, props []prop.Media) ([]capture.MediaTr
 		caps.FrameRate = rates
 	}
 	caps.ResizeMode = []string{capture.ResizeModeNone}
-	return modes, caps
+	return modes, caps, unsupported
 }
 
-// chooseProp picks the prop to open for a requested mode: normally the mode
-// is one of the descriptor's Modes and matches a prop exactly; a partial mode
-// (zero fields are "any") gets the closest prop, preferring the requested
-// format, then size, then frame rate. ok is false when props has nothing
-// the backend can convert.
-func chooseProp(props []prop.Media, mode capture.MediaTrackSettings) (best prop.Media, ok bool) {
+func settingsOf(deviceID, groupID string, p Mode) capture.MediaTrackSettings {
+	return capture.MediaTrackSettings{
+		DeviceID:    deviceID,
+		GroupID:     groupID,
+		Width:       p.Width,
+		Height:      p.Height,
+		FrameRate:   roundRate(p.FrameRate()),
+		AspectRatio: float64(p.Width) / float64(p.Height),
+		ResizeMode:  capture.ResizeModeNone,
+		Format:      p.Format,
+	}
+}
+
+// chooseMode picks the mode to open for a requested one: normally the
+// request is one of the descriptor's Modes and matches a mode exactly; a
+// partial request (zero fields are "any") gets the closest mode, preferring
+// the requested format, then size, then frame rate. ok is false when the
+// camera has nothing the backend can convert.
+func chooseMode(all []Mode, want capture.MediaTrackSettings) (best Mode, ok bool) {
 	bestScore := math.Inf(1)
-	for _, p := range props {
-		f := string(p.FrameFormat)
-		if _, conv := converters[f]; !conv || p.Width <= 0 || p.Height <= 0 {
+	for _, p := range all {
+		if !Convertible(p.Format) || p.Width <= 0 || p.Height <= 0 {
 			continue
 		}
-		score := float64(formatRank[f]) * 1e-6 // tie-break only
-		if mode.Format != "" && mode.Format != f {
+		score := float64(formatRank(p.Format)) * 1e-6 // tie-break only
+		if want.Format != "" && want.Format != p.Format {
 			score += 1e6
 		}
-		if mode.Width > 0 {
-			score += math.Abs(float64(p.Width-mode.Width)) / float64(mode.Width) * 1e3
+		if want.Width > 0 {
+			score += math.Abs(float64(p.Width-want.Width)) / float64(want.Width) * 1e3
 		}
-		if mode.Height > 0 {
-			score += math.Abs(float64(p.Height-mode.Height)) / float64(mode.Height) * 1e3
+		if want.Height > 0 {
+			score += math.Abs(float64(p.Height-want.Height)) / float64(want.Height) * 1e3
 		}
-		if mode.FrameRate > 0 && p.FrameRate > 0 {
-			score += math.Abs(roundRate(p.FrameRate)-mode.FrameRate) / mode.FrameRate
+		if rate := roundRate(p.FrameRate()); want.FrameRate > 0 && rate > 0 {
+			score += math.Abs(rate-want.FrameRate) / want.FrameRate
 		}
 		if score < bestScore {
 			best, bestScore, ok = p, score, true

@@ -20,9 +20,10 @@
 // image/color.YCbCrToRGB does (JFIF, full-range BT.601 coefficients), so a
 // frame looks the same as through image/draw. A Y′CbCr picture that says
 // its own matrix and range (capture.YCbCr: limited-range BT.601 from a
-// webcam, BT.709 from an HD source) takes the same fast paths with its own
-// coefficients, so its black is 0 and its 75 % white 191, exactly as its
-// At says.
+// webcam, BT.709 from an HD source) is drawn with its own coefficients, so
+// its black is 0 and its 75 % white 191: by libyuv where it is faster and
+// accurate (within 3 levels of its At; downscaling bilinear), otherwise by
+// the same rows as image.YCbCr, exactly as its At says.
 package blit
 
 import (
@@ -228,10 +229,10 @@ func (s *Scaler) Draw(dst []byte, dstStride, dstW, dstH int, order Order, src im
 		return image.Rectangle{}, nil
 	}
 	orig := src // what the slow path reads: it knows its own colours
-	colour := jfif
+	colour, tagged := jfif, false
 	if t, ok := src.(taggedYCbCr); ok {
 		if p := t.Planes(); p != nil {
-			src = p
+			src, tagged = p, true
 			colour.kr, colour.kb, colour.full = t.Colorimetry()
 		}
 	}
@@ -256,6 +257,9 @@ func (s *Scaler) Draw(dst []byte, dstStride, dstW, dstH int, order Order, src im
 			break
 		}
 		ycc = p
+		if !tagged {
+			break // plain image.YCbCr: exactly image/color, nearest-neighbour
+		}
 		if small, ok := s.scaleLibyuv(p, drawn); ok {
 			ycc, k.rect = small, small.Rect
 		}
@@ -269,7 +273,7 @@ func (s *Scaler) Draw(dst []byte, dstStride, dstW, dstH int, order Order, src im
 	switch p := src.(type) {
 	case *image.YCbCr:
 		if k.kind == kindYCbCr {
-			if s.convertLibyuv(dst, dstStride, drawn, rs == 0, ycc, colour) {
+			if tagged && s.convertLibyuv(dst, dstStride, drawn, rs == 0, ycc, colour) {
 				return drawn, nil
 			}
 			s.setColorimetry(colour)

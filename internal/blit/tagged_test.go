@@ -190,11 +190,24 @@ func benchTagged(b *testing.B, ratio image.YCbCrSubsampleRatio, dstW, dstH int) 
 	var s blit.Scaler
 	b.SetBytes(int64(dstW * dstH * 4))
 	b.ReportAllocs()
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		if _, err := s.Draw(dst, dstW*4, dstW, dstH, blit.BGRX, src); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// The camera's frames (limited-range BT.601, tagged) as the preview draws
+// them; compare with BenchmarkYCbCr* (plain image.YCbCr, our rows):
+//
+//	go test -run '^$' -bench 'Tagged|YCbCr' -benchmem ./internal/blit/
+func BenchmarkTagged420To720RGBA(b *testing.B) {
+	benchTagged(b, image.YCbCrSubsampleRatio420, 1280, 720)
+}
+
+func BenchmarkTagged420To1080BGRX(b *testing.B) {
+	benchTagged(b, image.YCbCrSubsampleRatio420, 1920, 1080)
 }
 
 func BenchmarkTagged422To720BGRX(b *testing.B) {

@@ -28,8 +28,15 @@ const (
 // (Xvfb's own -displayfd search would start at :0.)
 const firstDisplay = 100
 
-// startTimeout bounds how long a server may take to become ready.
-const startTimeout = 30 * time.Second
+// startTimeout bounds how long a server may take to become ready. In the
+// test VM, under TCG, Xvfb alone takes about 10 s (loading Mesa's GL and
+// compiling its keymap, 7-14 times slower than here), more on a busy host.
+var startTimeout = func() time.Duration {
+	if InVM() {
+		return 2 * time.Minute
+	}
+	return 30 * time.Second
+}()
 
 // Xvfb is a private virtual X server.
 type Xvfb struct {
