@@ -631,3 +631,23 @@ func TestSizesChangeWhileFramesFlow(t *testing.T) {
 		t.Errorf("opened %d times, want once", o)
 	}
 }
+
+// The default ideals choose a mode of the default device, never the
+// device: {video: true} opens the real camera at 640×480 @ 25 although the
+// synthetic one, listed after it, has 640×480 @ 30 exactly.
+func TestDefaultIdealsDoNotChooseTheDevice(t *testing.T) {
+	cam := newFeedCam("vivid", vividModes())
+	md := capture.NewMediaDevices(cam, synthetic.New())
+	t.Cleanup(func() { _ = md.Close() })
+	tr := video(t, md, `{"video": true}`)
+	defer tr.Stop()
+	if s := tr.GetSettings(); s.DeviceID != "vivid" || s.Width != 640 || s.Height != 480 || s.FrameRate != 25 {
+		t.Errorf("{video: true} opened %s %dx%d@%g, want vivid 640x480@25", s.DeviceID, s.Width, s.Height, s.FrameRate)
+	}
+	// A constraint that names the rate does choose among devices.
+	tr30 := video(t, md, `{"video": {"frameRate": {"min": 30}, "width": 640, "height": 480}}`)
+	defer tr30.Stop()
+	if s := tr30.GetSettings(); s.Width != 640 || s.Height != 480 || s.FrameRate < 30 {
+		t.Errorf("640x480 at 30 or more: %s %dx%d@%g", s.DeviceID, s.Width, s.Height, s.FrameRate)
+	}
+}

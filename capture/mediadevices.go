@@ -32,8 +32,9 @@
 // for video, each mode's crop-and-scale settings that best fit the
 // constraints. For a camera whose constraints name none of width, height,
 // aspectRatio and frameRate, the default ideals 640×480 @ 30 (a browser's)
-// apply, among the device's own modes. When candidates tie in fitness
-// distance, the first of these wins:
+// choose among the chosen device's own modes (they never choose the
+// device: {video: true} opens the default camera). When candidates tie in
+// fitness distance, the first of these wins:
 //
 //  1. the mode the device's live source runs in (no reconfiguration);
 //  2. the device's own frames before crop-and-scale (they cost nothing);
@@ -471,6 +472,51 @@ func (md *MediaDevices) deviceCandidates(d backendDevice, trackKind string, c *M
 	return cands
 }
 
+// choose is selection over cands: SelectSettings with c (which removes
+// other-kind constraints, as the spec's getUserMedia does) picks the device
+// and all that c decides; the default ideals (withDefaultIdeals) then only
+// break the ties c leaves among that device's candidates. So {video: true}
+// opens the default camera, in the mode nearest 640×480 @ 30, even when
+// another camera has that mode exactly.
+func choose(devKind, trackKind string, c *MediaTrackConstraints, cands []candidate) (int, error) {
+	settings := make([]MediaTrackSettings, len(cands))
+	for i, cd := range cands {
+		settings[i] = cd.mode
+	}
+	i, err := SelectSettings(trackKind, c, settings)
+	if err != nil || devKind != KindVideoInput || namesVideoFormat(c) {
+		return i, err
+	}
+	// The candidates of the chosen device that c cannot tell from it: the
+	// same distance, the same advanced sets satisfied.
+	passes := func(s MediaTrackSettings) []bool {
+		p := make([]bool, len(c.Advanced))
+		for a := range c.Advanced {
+			p[a] = c.Advanced[a].Unsatisfied(trackKind, s) == ""
+		}
+		return p
+	}
+	dist := FitnessDistance(trackKind, &c.MediaTrackConstraintSet, settings[i])
+	want := passes(settings[i])
+	var idx []int
+	var tied []MediaTrackSettings
+	for j, cd := range cands {
+		if cd.dev.d.DeviceID != cands[i].dev.d.DeviceID ||
+			FitnessDistance(trackKind, &c.MediaTrackConstraintSet, settings[j]) != dist ||
+			!slices.Equal(passes(settings[j]), want) {
+			continue
+		}
+		idx = append(idx, j)
+		tied = append(tied, settings[j])
+	}
+	sel := withDefaultIdeals(devKind, *c)
+	k, err := SelectSettings(trackKind, &sel, tied)
+	if err != nil {
+		return i, nil // cannot happen: cands[i] is among them
+	}
+	return idx[k], nil
+}
+
 // getTrack selects a device and settings for c and attaches a new track to
 // that device's source, opening it if it has none.
 func (md *MediaDevices) getTrack(ctx context.Context, devKind, trackKind string, c MediaTrackConstraints) (*MediaStreamTrack, error) {
@@ -496,19 +542,11 @@ func (md *MediaDevices) getTrack(ctx context.Context, devKind, trackKind string,
 			md.mu.Unlock()
 			return nil, NewError(ErrInvalidState, nil, "MediaDevices is closed")
 		}
-		// Selection weighs the default ideals too; the candidates come from
-		// c alone (deviceCandidates). SelectSettings removes other-kind
-		// constraints, as the spec's getUserMedia does.
-		sel := withDefaultIdeals(devKind, c)
 		var cands []candidate
 		for _, d := range devs {
 			cands = append(cands, md.deviceCandidates(d, trackKind, &c, nil, !reopened)...)
 		}
-		settings := make([]MediaTrackSettings, len(cands))
-		for i, cd := range cands {
-			settings[i] = cd.mode
-		}
-		i, err := SelectSettings(trackKind, &sel, settings)
+		i, err := choose(devKind, trackKind, &c, cands)
 		if err != nil {
 			md.mu.Unlock()
 			return nil, err
@@ -869,14 +907,9 @@ func (md *MediaDevices) applyConstraints(ctx context.Context, c *trackCore, nc M
 	// source's mode gives it, then the modes that keep the source's other
 	// tracks' settings (deviceCandidates).
 	d := backendDevice{b: s.backend, d: s.desc}
-	sel := withDefaultIdeals(s.desc.Kind, nc)
 	cands := []candidate{{dev: d, src: withDevice(s.mode, s.desc, c.kind), mode: c.settings, live: true}}
 	cands = append(cands, md.deviceCandidates(d, c.kind, &nc, c, true)...)
-	settings := make([]MediaTrackSettings, len(cands))
-	for i, cd := range cands {
-		settings[i] = cd.mode
-	}
-	i, err := SelectSettings(c.kind, &sel, settings)
+	i, err := choose(s.desc.Kind, c.kind, &nc, cands)
 	if err != nil {
 		return err
 	}
