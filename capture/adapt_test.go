@@ -651,3 +651,24 @@ func TestDefaultIdealsDoNotChooseTheDevice(t *testing.T) {
 		t.Errorf("640x480 at 30 or more: %s %dx%d@%g", s.DeviceID, s.Width, s.Height, s.FrameRate)
 	}
 }
+
+// A track that names no size or rate joins an open camera in its mode:
+// the default ideals never move a live source.
+func TestDefaultIdealsDoNotMoveALiveSource(t *testing.T) {
+	cam := newFeedCam("vivid", vividModes())
+	md := capture.NewMediaDevices(cam)
+	t.Cleanup(func() { _ = md.Close() })
+	first := video(t, md, `{"video": {"width": {"exact": 640}, "height": {"exact": 480}, "frameRate": 5}}`)
+	defer first.Stop()
+	<-cam.opened
+	second := video(t, md, `{"video": true}`)
+	defer second.Stop()
+	if s := second.GetSettings(); s.Width != 640 || s.Height != 480 || s.FrameRate != 5 {
+		t.Errorf("{video: true} beside an open 640x480@5: %dx%d@%g, want the live mode", s.Width, s.Height, s.FrameRate)
+	}
+	select {
+	case m := <-cam.opened:
+		t.Errorf("the camera was reopened in %+v", m)
+	default:
+	}
+}

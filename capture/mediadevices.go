@@ -32,9 +32,10 @@
 // for video, each mode's crop-and-scale settings that best fit the
 // constraints. For a camera whose constraints name none of width, height,
 // aspectRatio and frameRate, the default ideals 640×480 @ 30 (a browser's)
-// choose among the chosen device's own modes (they never choose the
-// device: {video: true} opens the default camera). When candidates tie in
-// fitness distance, the first of these wins:
+// choose among the chosen device's own modes — among what its live source
+// gives, when it has one — and never choose the device: {video: true}
+// opens the default camera, and joins an open one without changing its
+// mode. When candidates tie in fitness distance, the first of these wins:
 //
 //  1. the mode the device's live source runs in (no reconfiguration);
 //  2. the device's own frames before crop-and-scale (they cost nothing);
@@ -488,7 +489,9 @@ func choose(devKind, trackKind string, c *MediaTrackConstraints, cands []candida
 		return i, err
 	}
 	// The candidates of the chosen device that c cannot tell from it: the
-	// same distance, the same advanced sets satisfied.
+	// same distance, the same advanced sets satisfied; and from the live
+	// mode only when the chosen one is, as a track that names no size or
+	// rate needs nothing the live mode cannot give.
 	passes := func(s MediaTrackSettings) []bool {
 		p := make([]bool, len(c.Advanced))
 		for a := range c.Advanced {
@@ -501,7 +504,7 @@ func choose(devKind, trackKind string, c *MediaTrackConstraints, cands []candida
 	var idx []int
 	var tied []MediaTrackSettings
 	for j, cd := range cands {
-		if cd.dev.d.DeviceID != cands[i].dev.d.DeviceID ||
+		if cd.dev.d.DeviceID != cands[i].dev.d.DeviceID || cd.live != cands[i].live ||
 			FitnessDistance(trackKind, &c.MediaTrackConstraintSet, settings[j]) != dist ||
 			!slices.Equal(passes(settings[j]), want) {
 			continue
