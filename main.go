@@ -85,6 +85,15 @@ func runGUI(args []string) error {
 	demo := fs.Bool("demo", false, "open the default camera twice and clone a track: one shared source, three tracks")
 	noOpen := fs.Bool("no-open", false, "start without opening the default camera and microphone")
 	quitAfter := fs.Duration("quit-after", 0, "close the window after this long (for smoke tests)")
+	var open []capture.MediaStreamConstraints
+	fs.Func("open", "getUserMedia constraints as JSON to open at start instead of the default devices, e.g. '{\"video\": {\"width\": 320}}'; repeat to open several, in turn", func(v string) error {
+		c, err := capture.ParseMediaStreamConstraints([]byte(v))
+		if err != nil {
+			return err
+		}
+		open = append(open, c)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -123,6 +132,7 @@ func runGUI(args []string) error {
 		VideoSink:   sink,
 		SinkReason:  reason,
 		OpenDefault: !*noOpen && !*demo,
+		Open:        open,
 		Demo:        *demo,
 		Holders:     hw,
 		Volumes:     volumesOf(backends),

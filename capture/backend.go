@@ -109,6 +109,34 @@ func NewPooledVideoFrame(img image.Image, ts time.Duration, release func()) Vide
 	return VideoFrame{Image: img, Timestamp: ts, ref: r}
 }
 
+// FrameBuffer is the reference count of one reusable buffer, for backends
+// that pool buffers: made once per buffer, it lets each frame handed out
+// from the buffer allocate nothing (NewPooledVideoFrame makes a count per
+// frame).
+type FrameBuffer struct{ ref frameRef }
+
+// NewFrameBuffer returns a buffer's count; release runs each time the last
+// holder of a frame made from it is done, and should put the buffer back in
+// the backend's pool.
+func NewFrameBuffer(release func()) *FrameBuffer {
+	return &FrameBuffer{ref: frameRef{release: release}}
+}
+
+// Frame hands out img, the buffer's picture, as a frame whose one
+// reference passes to whoever receives it from ReadVideo. The buffer must
+// not be handed out again before its release has run.
+func (b *FrameBuffer) Frame(img image.Image, ts time.Duration) VideoFrame {
+	b.ref.n.Store(1)
+	return VideoFrame{Image: img, Timestamp: ts, ref: &b.ref}
+}
+
+// Release gives back a buffer taken from the pool but never handed out.
+func (b *FrameBuffer) Release() {
+	if b.ref.release != nil {
+		b.ref.release()
+	}
+}
+
 func (f VideoFrame) retain() {
 	if f.ref != nil {
 		f.ref.n.Add(1)

@@ -84,6 +84,13 @@ func (l *listeners) add(f func()) (cancel func()) {
 }
 
 // snapshot returns the callbacks in registration order.
+// empty reports whether no function is registered.
+func (l *listeners) empty() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.fns) == 0
+}
+
 func (l *listeners) snapshot() []func() {
 	l.mu.Lock()
 	defer l.mu.Unlock()

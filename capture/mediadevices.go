@@ -16,6 +16,48 @@
 // failed, stalled, revoked) ends each of its live tracks, which fire "ended"
 // once; EndReason and EndError say why.
 //
+// # Per-track video
+//
+// A source runs its device in one mode; each video track has its own
+// settings (https://w3c.github.io/mediacapture-main/#dfn-resizemode). A
+// track that asks for a size, aspect ratio or rate the mode does not have
+// gets the mode's frames cropped to its aspect ratio (centred), scaled down
+// and decimated to an integral fraction of the rate, never up: resizeMode
+// "crop-and-scale". "none" is the device's own frames. Each distinct output
+// (size, rate) is computed once per kept source frame, into pooled buffers,
+// and shared by every track that wants it; SourceInfo.Outputs lists them.
+// Capabilities reach down to 1×1 and 1 fps and list both resize modes.
+//
+// Selection follows the spec's SelectSettings over every device mode and,
+// for video, each mode's crop-and-scale settings that best fit the
+// constraints. For a camera whose constraints name none of width, height,
+// aspectRatio and frameRate, the default ideals 640×480 @ 30 (a browser's)
+// choose among the chosen device's own modes — among what its live source
+// gives, when it has one — and never choose the device: {video: true}
+// opens the default camera, and joins an open one without changing its
+// mode. When candidates tie in fitness distance, the first of these wins:
+//
+//  1. the mode the device's live source runs in (no reconfiguration);
+//  2. the device's own frames before crop-and-scale (they cost nothing);
+//  3. the higher frame rate (so a request naming only a size gets the
+//     highest rate at that size);
+//  4. the larger size (more detail to scale from);
+//  5. the backend's order (its format preference). Screens skip 3 and 4:
+//     their backend's preferred mode stands.
+//
+// Devices come in the default-first order of EnumerateDevices, and a
+// device's candidates stay together, so a tie between devices goes to the
+// default one.
+//
+// A source changes mode only when a track needs what the current mode
+// cannot give and every other track keeps its settings (size and rate, now
+// by crop-and-scale) and its constraints in the new mode: ApplyConstraints
+// on one track never changes another's size or rate. A device that cannot
+// change mode while open (no Reconfigurer) is closed and opened again in
+// the new mode. When no mode of a held device can serve a request,
+// selection moves on to the next candidate — another device — before it
+// fails.
+//
 // # Leaked tracks
 //
 // A live track the program drops without calling Stop would keep its device
@@ -172,7 +214,15 @@ func (md *MediaDevices) Leaks() uint64 {
 	return md.leaks
 }
 
-func (md *MediaDevices) changed() { md.disp.post(md.onChange.call) }
+// changed posts the change event. With no OnChange listener it posts
+// nothing: no event goroutine to start on Stop's path for a program that
+// does not listen (a listener registered later sees later changes only).
+func (md *MediaDevices) changed() {
+	if md.onChange.empty() {
+		return
+	}
+	md.disp.post(md.onChange.call)
+}
 
 func (md *MediaDevices) deviceChanged() {
 	md.disp.post(md.onDeviceChange.call)
@@ -353,8 +403,9 @@ func (md *MediaDevices) GetDisplayMedia(ctx context.Context, o DisplayMediaStrea
 // candidate is one choice of device and settings for constraint selection.
 type candidate struct {
 	dev  backendDevice
-	mode MediaTrackSettings
-	live bool // the current settings of the device's live source
+	src  MediaTrackSettings // the device's mode
+	mode MediaTrackSettings // the track's settings from it
+	live bool               // src is the mode of the device's live source
 }
 
 func withDevice(mode MediaTrackSettings, d DeviceDescriptor, kind string) MediaTrackSettings {
@@ -363,16 +414,116 @@ func withDevice(mode MediaTrackSettings, d DeviceDescriptor, kind string) MediaT
 		if mode.ResizeMode == "" {
 			mode.ResizeMode = ResizeModeNone
 		}
-		if mode.Height > 0 && mode.AspectRatio == 0 {
-			mode.AspectRatio = float64(mode.Width) / float64(mode.Height)
+		if mode.Height > 0 && mode.Width > 0 {
+			mode.AspectRatio = roundRatio(float64(mode.Width) / float64(mode.Height))
 		}
 	}
 	return mode
 }
 
+// deviceCandidates lists the settings a new track (or, for ApplyConstraints,
+// the track except) can have from device d, in order of preference for
+// ties (see preferVideoModes).
+//
+// A device with a live source serves from its mode, and from another of its
+// modes only when every other track of the source keeps its settings there
+// (same size and rate, by crop-and-scale: servedBy) and its constraints.
+// That rule decides when a source changes mode: only for a track that needs
+// what the current mode cannot give, and never at another track's expense.
+// Other modes are offered always for a device that can change mode while
+// open (Reconfigurer), and for one that must be reopened when reopenable
+// (getTrack reopens a device once per call at most).
+// Video tracks get each mode's own frames ("none") and its crop-and-scale
+// settings that best fit c, which is the caller's constraints without the
+// default ideals: those choose among the device's own modes, and
+// crop-and-scale serves only a size, aspect ratio or rate c names.
+func (md *MediaDevices) deviceCandidates(d backendDevice, trackKind string, c *MediaTrackConstraints, except *trackCore, reopenable bool) []candidate {
+	var cands []candidate
+	add := func(m MediaTrackSettings, live bool) {
+		m = withDevice(m, d.d, trackKind)
+		if trackKind != TrackKindVideo {
+			cands = append(cands, candidate{dev: d, src: m, mode: m, live: live})
+			return
+		}
+		for _, ts := range trackSettings(m, c) {
+			cands = append(cands, candidate{dev: d, src: m, mode: ts, live: live})
+		}
+	}
+	s := md.sources[d.d.DeviceID]
+	if s == nil {
+		for _, m := range d.d.Modes {
+			add(m, false)
+		}
+	} else {
+		add(s.mode, true)
+		_, canSwitch := s.dev.(Reconfigurer)
+		if canSwitch || reopenable {
+			for _, m := range d.d.Modes {
+				if !sameMode(m, s.mode) {
+					if _, ok := s.planFor(trackKind, m, except); ok {
+						add(m, false)
+					}
+				}
+			}
+		}
+	}
+	if trackKind == TrackKindVideo {
+		preferVideoModes(d.d.Kind, cands)
+	}
+	return cands
+}
+
+// choose is selection over cands: SelectSettings with c (which removes
+// other-kind constraints, as the spec's getUserMedia does) picks the device
+// and all that c decides; the default ideals (withDefaultIdeals) then only
+// break the ties c leaves among that device's candidates. So {video: true}
+// opens the default camera, in the mode nearest 640×480 @ 30, even when
+// another camera has that mode exactly.
+func choose(devKind, trackKind string, c *MediaTrackConstraints, cands []candidate) (int, error) {
+	settings := make([]MediaTrackSettings, len(cands))
+	for i, cd := range cands {
+		settings[i] = cd.mode
+	}
+	i, err := SelectSettings(trackKind, c, settings)
+	if err != nil || devKind != KindVideoInput || namesVideoFormat(c) {
+		return i, err
+	}
+	// The candidates of the chosen device that c cannot tell from it: the
+	// same distance, the same advanced sets satisfied; and from the live
+	// mode only when the chosen one is, as a track that names no size or
+	// rate needs nothing the live mode cannot give.
+	passes := func(s MediaTrackSettings) []bool {
+		p := make([]bool, len(c.Advanced))
+		for a := range c.Advanced {
+			p[a] = c.Advanced[a].Unsatisfied(trackKind, s) == ""
+		}
+		return p
+	}
+	dist := FitnessDistance(trackKind, &c.MediaTrackConstraintSet, settings[i])
+	want := passes(settings[i])
+	var idx []int
+	var tied []MediaTrackSettings
+	for j, cd := range cands {
+		if cd.dev.d.DeviceID != cands[i].dev.d.DeviceID || cd.live != cands[i].live ||
+			FitnessDistance(trackKind, &c.MediaTrackConstraintSet, settings[j]) != dist ||
+			!slices.Equal(passes(settings[j]), want) {
+			continue
+		}
+		idx = append(idx, j)
+		tied = append(tied, settings[j])
+	}
+	sel := withDefaultIdeals(devKind, *c)
+	k, err := SelectSettings(trackKind, &sel, tied)
+	if err != nil {
+		return i, nil // cannot happen: cands[i] is among them
+	}
+	return idx[k], nil
+}
+
 // getTrack selects a device and settings for c and attaches a new track to
 // that device's source, opening it if it has none.
 func (md *MediaDevices) getTrack(ctx context.Context, devKind, trackKind string, c MediaTrackConstraints) (*MediaStreamTrack, error) {
+	reopened := false // one reopen of a live device per call, so two calls cannot toss it between modes
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, NewError(ErrAbort, err, "getUserMedia aborted")
@@ -396,18 +547,9 @@ func (md *MediaDevices) getTrack(ctx context.Context, devKind, trackKind string,
 		}
 		var cands []candidate
 		for _, d := range devs {
-			if s := md.sources[d.d.DeviceID]; s != nil {
-				cands = append(cands, candidate{dev: d, mode: withDevice(s.mode, d.d, trackKind), live: true})
-			}
-			for _, m := range d.d.Modes {
-				cands = append(cands, candidate{dev: d, mode: withDevice(m, d.d, trackKind)})
-			}
+			cands = append(cands, md.deviceCandidates(d, trackKind, &c, nil, !reopened)...)
 		}
-		settings := make([]MediaTrackSettings, len(cands))
-		for i, cd := range cands {
-			settings[i] = cd.mode
-		}
-		i, err := SelectSettings(trackKind, &c, settings)
+		i, err := choose(devKind, trackKind, &c, cands)
 		if err != nil {
 			md.mu.Unlock()
 			return nil, err
@@ -416,7 +558,21 @@ func (md *MediaDevices) getTrack(ctx context.Context, devKind, trackKind string,
 		id := chosen.dev.d.DeviceID
 
 		if s := md.sources[id]; s != nil {
-			t, err := md.attachLocked(ctx, s, trackKind, c, chosen.mode)
+			if _, ok := s.dev.(Reconfigurer); !ok && !sameMode(chosen.src, s.mode) {
+				// The device must be reopened in the new mode, its tracks
+				// keeping their settings; then choose again, from it.
+				plan, ok := s.planFor(trackKind, chosen.src, nil)
+				md.mu.Unlock()
+				if !ok {
+					return nil, NewError(ErrNotReadable, nil, "%s cannot change mode without changing its other tracks", s.desc.Label)
+				}
+				if err := s.requestReopen(plan); err != nil {
+					return nil, err
+				}
+				reopened = true
+				continue
+			}
+			t, err := md.attachLocked(ctx, s, trackKind, c, chosen)
 			md.mu.Unlock()
 			if err != nil {
 				return nil, err
@@ -443,7 +599,7 @@ func (md *MediaDevices) getTrack(ctx context.Context, devKind, trackKind string,
 		md.opening[id] = opened
 		md.mu.Unlock()
 
-		t, err := md.open(ctx, chosen.dev, trackKind, c, chosen.mode)
+		t, err := md.open(ctx, chosen.dev, trackKind, c, chosen)
 
 		md.mu.Lock()
 		delete(md.opening, id)
@@ -457,26 +613,30 @@ func (md *MediaDevices) getTrack(ctx context.Context, devKind, trackKind string,
 	}
 }
 
-// attachLocked attaches a new track with constraints c to the live source s,
-// whose settings become mode when s can change to it without breaking its
-// other tracks' constraints. Called with md.mu held.
-func (md *MediaDevices) attachLocked(ctx context.Context, s *source, kind string, c MediaTrackConstraints, mode MediaTrackSettings) (*MediaStreamTrack, error) {
-	// A device that cannot switch at once keeps its mode; the check below
-	// decides whether the new track can live with it.
-	if !sameMode(mode, s.mode) && s.fits(kind, mode, nil) {
-		_ = md.reconfigureLocked(ctx, s, mode)
-	}
-	if f := c.Unsatisfied(kind, withDevice(s.mode, s.desc, kind)); f != "" {
-		return nil, &OverconstrainedError{Constraint: f, Message: fmt.Sprintf("%s is open in a mode that does not satisfy %s, and its other tracks keep it there", s.desc.Label, f)}
+// attachLocked attaches a new track with constraints c to the live source s
+// in the chosen settings, first moving s to the chosen mode when that is
+// another (deviceCandidates only offers one its other tracks keep their
+// settings in). Called with md.mu held.
+func (md *MediaDevices) attachLocked(ctx context.Context, s *source, kind string, c MediaTrackConstraints, chosen candidate) (*MediaStreamTrack, error) {
+	if !sameMode(chosen.src, s.mode) {
+		plan, ok := s.planFor(kind, chosen.src, nil)
+		if !ok {
+			return nil, NewError(ErrNotReadable, nil, "%s cannot change mode without changing its other tracks", s.desc.Label)
+		}
+		if err := md.reconfigureLocked(ctx, s, plan); err != nil {
+			return nil, err
+		}
 	}
 	t := md.newTrack(kind, s.desc.Label, c)
-	md.attachCoreLocked(s, t.c)
+	md.attachCoreLocked(s, t.c, chosen.mode)
 	return t, nil
 }
 
-func (md *MediaDevices) attachCoreLocked(s *source, c *trackCore) {
+// attachCoreLocked attaches c to s with the given settings. Called with
+// md.mu held.
+func (md *MediaDevices) attachCoreLocked(s *source, c *trackCore, settings MediaTrackSettings) {
 	c.src = s
-	c.settings = withDevice(s.mode, s.desc, c.kind)
+	c.settings = settings
 	c.caps = s.caps()
 	c.muted.Store(s.muted)
 	s.tracks = append(s.tracks, c)
@@ -485,20 +645,34 @@ func (md *MediaDevices) attachCoreLocked(s *source, c *trackCore) {
 
 func (s *source) caps() MediaTrackCapabilities {
 	cp := s.desc.Capabilities
+	if s.kind == TrackKindVideo {
+		cp = videoCaps(s.desc)
+	}
 	cp.DeviceID, cp.GroupID = s.desc.DeviceID, s.desc.GroupID
 	return cp
 }
 
-// fits reports whether mode satisfies the required constraints of every live
-// track of s but except.
-func (s *source) fits(kind string, mode MediaTrackSettings, except *trackCore) bool {
+// planFor is the plan for moving s to mode with every live track but except
+// keeping its settings (video: same size and rate, servedBy) and its
+// required constraints; ok is false when some track cannot. Audio tracks
+// take the mode's settings, so only their constraints must hold.
+func (s *source) planFor(kind string, mode MediaTrackSettings, except *trackCore) (modePlan, bool) {
 	m := withDevice(mode, s.desc, kind)
+	plan := modePlan{mode: mode, settings: make(map[*trackCore]MediaTrackSettings, len(s.tracks))}
 	for _, t := range s.tracks {
-		if t != except && t.constraints.Unsatisfied(kind, m) != "" {
-			return false
+		if t == except {
+			continue
 		}
+		ts, ok := m, true
+		if kind == TrackKindVideo {
+			ts, ok = servedBy(m, t.settings)
+		}
+		if !ok || t.constraints.Unsatisfied(kind, ts) != "" {
+			return modePlan{}, false
+		}
+		plan.settings[t] = ts
 	}
-	return true
+	return plan, true
 }
 
 func sameMode(a, b MediaTrackSettings) bool {
@@ -510,24 +684,21 @@ func sameMode(a, b MediaTrackSettings) bool {
 // reconfigureLocked changes the mode of an open device, when the device can.
 // Called with md.mu held; the device call is quick (it only records the new
 // mode for the capture goroutine).
-func (md *MediaDevices) reconfigureLocked(ctx context.Context, s *source, mode MediaTrackSettings) error {
+func (md *MediaDevices) reconfigureLocked(ctx context.Context, s *source, plan modePlan) error {
 	r, ok := s.dev.(Reconfigurer)
 	if !ok {
 		return NewError(ErrNotReadable, nil, "%s cannot change mode while open", s.desc.Label)
 	}
-	if err := r.Reconfigure(ctx, mode); err != nil {
+	if err := r.Reconfigure(ctx, plan.mode); err != nil {
 		return err
 	}
-	s.mode = mode
-	for _, t := range s.tracks {
-		t.settings = withDevice(mode, s.desc, t.kind)
-	}
+	s.applyPlanLocked(plan)
 	return nil
 }
 
 // open opens dev in mode and makes a source with one track on it.
-func (md *MediaDevices) open(ctx context.Context, dev backendDevice, kind string, c MediaTrackConstraints, mode MediaTrackSettings) (*MediaStreamTrack, error) {
-	raw := mode
+func (md *MediaDevices) open(ctx context.Context, dev backendDevice, kind string, c MediaTrackConstraints, chosen candidate) (*MediaStreamTrack, error) {
+	raw := chosen.src
 	raw.DeviceID, raw.GroupID = dev.d.DeviceID, dev.d.GroupID
 	d, err := dev.b.Open(ctx, dev.d.DeviceID, raw)
 	if err != nil {
@@ -572,7 +743,7 @@ func (md *MediaDevices) open(ctx context.Context, dev backendDevice, kind string
 	md.sources[s.desc.DeviceID] = s
 	md.order = append(md.order, s)
 	t := md.newTrack(kind, dev.d.Label, c)
-	md.attachCoreLocked(s, t.c)
+	md.attachCoreLocked(s, t.c, chosen.mode)
 	md.wg.Add(1)
 	md.mu.Unlock()
 	md.watchMute(s, d)
@@ -716,7 +887,7 @@ func (md *MediaDevices) cloneTrack(c *trackCore) *MediaStreamTrack {
 		md.mu.Unlock()
 		return t
 	}
-	md.attachCoreLocked(c.src, t.c)
+	md.attachCoreLocked(c.src, t.c, c.settings)
 	md.mu.Unlock()
 	md.changed()
 	return t
@@ -735,28 +906,35 @@ func (md *MediaDevices) applyConstraints(ctx context.Context, c *trackCore, nc M
 	if err := ctx.Err(); err != nil {
 		return NewError(ErrAbort, err, "applyConstraints aborted")
 	}
-	// The current mode first, so it wins ties; then the modes that keep the
-	// source's other tracks within their constraints.
-	modes := []MediaTrackSettings{withDevice(s.mode, s.desc, c.kind)}
-	for _, m := range s.desc.Modes {
-		if !sameMode(m, s.mode) && s.fits(c.kind, m, c) {
-			modes = append(modes, withDevice(m, s.desc, c.kind))
-		}
-	}
-	i, err := SelectSettings(c.kind, &nc, modes)
+	// The track's current settings first, so they win ties; then what the
+	// source's mode gives it, then the modes that keep the source's other
+	// tracks' settings (deviceCandidates).
+	d := backendDevice{b: s.backend, d: s.desc}
+	cands := []candidate{{dev: d, src: withDevice(s.mode, s.desc, c.kind), mode: c.settings, live: true}}
+	cands = append(cands, md.deviceCandidates(d, c.kind, &nc, c, true)...)
+	i, err := choose(s.desc.Kind, c.kind, &nc, cands)
 	if err != nil {
 		return err
 	}
-	if i != 0 {
+	chosen := cands[i]
+	if sameMode(chosen.src, s.mode) {
+		c.settings = chosen.mode
+		s.publish()
+	} else {
+		plan, ok := s.planFor(c.kind, chosen.src, c)
+		if !ok {
+			return NewError(ErrNotReadable, nil, "%s cannot change mode without changing its other tracks", s.desc.Label)
+		}
+		plan.settings[c] = chosen.mode
 		if _, ok := s.dev.(Reconfigurer); ok {
-			if err := md.reconfigureLocked(ctx, s, modes[i]); err != nil {
+			if err := md.reconfigureLocked(ctx, s, plan); err != nil {
 				return err
 			}
 		} else {
 			// The capture goroutine closes the device and opens it in the
 			// new mode; the lock is not held while the driver works.
 			md.mu.Unlock()
-			err := s.requestReopen(modes[i])
+			err := s.requestReopen(plan)
 			md.mu.Lock()
 			if err != nil {
 				return err

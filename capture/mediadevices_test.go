@@ -52,11 +52,12 @@ func TestGetUserMediaErrors(t *testing.T) {
 		t.Errorf("neither kind: %v, want TypeError", err)
 	}
 
-	c, _ := capture.ParseMediaStreamConstraints([]byte(`{"video": {"width": {"exact": 999}}}`))
+	// Wider than every mode: crop-and-scale never scales up.
+	c, _ := capture.ParseMediaStreamConstraints([]byte(`{"video": {"width": {"exact": 4000}}}`))
 	_, err = md.GetUserMedia(ctx, c)
 	var oc *capture.OverconstrainedError
 	if !errors.As(err, &oc) || oc.Constraint != "width" || !errors.Is(err, capture.ErrOverconstrained) {
-		t.Errorf("exact width 999: %v, want OverconstrainedError(width)", err)
+		t.Errorf("exact width 4000: %v, want OverconstrainedError(width)", err)
 	}
 
 	c, _ = capture.ParseMediaStreamConstraints([]byte(`{"video": {"width": {"min": 800, "max": 640}}}`))
@@ -107,27 +108,34 @@ func TestGetUserMediaErrors(t *testing.T) {
 func TestConstraintSelection(t *testing.T) {
 	md, b := setup(t)
 	second := b.AddCamera("Second Camera")
+	const none, cas = capture.ResizeModeNone, capture.ResizeModeCropAndScale
 	for _, tc := range []struct {
-		json      string
-		w, h      int
-		fps       float64
-		device    string
-		sameFirst bool
+		json   string
+		w, h   int
+		fps    float64
+		resize string
+		device string
 	}{
-		{`{"video": true}`, 640, 480, 30, camID, false},
-		{`{"video": {"width": 1280}}`, 1280, 720, 30, camID, false},
-		{`{"video": {"width": {"ideal": 1900}, "frameRate": {"max": 20}}}`, 1920, 1080, 15, camID, false},
-		{`{"video": {"height": {"min": 700, "max": 800}, "frameRate": 60}}`, 1280, 720, 60, camID, false},
-		{`{"video": {"deviceId": {"exact": "` + second + `"}}}`, 640, 480, 30, second, false},
-		{`{"video": {"aspectRatio": {"exact": 1.3333333333}, "width": {"min": 600}}}`, 640, 480, 30, camID, false},
-		{`{"video": {"advanced": [{"width": 4000}, {"width": 320}]}}`, 320, 240, 30, camID, false},
+		// No size or rate named: the default ideals 640x480 @ 30.
+		{`{"video": true}`, 640, 480, 30, none, camID},
+		{`{"video": {"deviceId": {"exact": "` + second + `"}}}`, 640, 480, 30, none, second},
+		// Only a size: the highest rate at that size.
+		{`{"video": {"width": 1280}}`, 1280, 720, 60, none, camID},
+		{`{"video": {"aspectRatio": {"exact": 1.3333333333}, "width": {"min": 600}}}`, 640, 480, 60, none, camID},
+		{`{"video": {"advanced": [{"width": 4000}, {"width": 320}]}}`, 320, 240, 60, none, camID},
+		{`{"video": {"height": {"min": 700, "max": 800}, "frameRate": 60}}`, 1280, 720, 60, none, camID},
+		// What no mode has exactly: cropped, scaled down, decimated.
+		{`{"video": {"width": {"ideal": 1900}, "frameRate": {"max": 20}}}`, 1900, 1069, 20, cas, camID},
+		{`{"video": {"width": {"exact": 400}, "height": {"exact": 400}}}`, 400, 400, 60, cas, camID},
+		{`{"video": {"width": 320, "height": 180, "frameRate": {"exact": 10}}}`, 320, 180, 10, cas, camID},
+		{`{"video": {"resizeMode": {"exact": "crop-and-scale"}}}`, 640, 480, 30, cas, camID},
 	} {
 		t.Run(tc.json, func(t *testing.T) {
 			tr := video(t, md, tc.json)
 			defer tr.Stop()
 			s := tr.GetSettings()
-			if s.Width != tc.w || s.Height != tc.h || s.FrameRate != tc.fps || s.DeviceID != tc.device {
-				t.Errorf("settings %dx%d@%g on %s, want %dx%d@%g on %s", s.Width, s.Height, s.FrameRate, s.DeviceID, tc.w, tc.h, tc.fps, tc.device)
+			if s.Width != tc.w || s.Height != tc.h || s.FrameRate != tc.fps || s.ResizeMode != tc.resize || s.DeviceID != tc.device {
+				t.Errorf("settings %dx%d@%g %s on %s, want %dx%d@%g %s on %s", s.Width, s.Height, s.FrameRate, s.ResizeMode, s.DeviceID, tc.w, tc.h, tc.fps, tc.resize, tc.device)
 			}
 			var want capture.MediaStreamConstraints
 			if err := json.Unmarshal([]byte(tc.json), &want); err != nil {
@@ -161,7 +169,7 @@ func TestApplyConstraints(t *testing.T) {
 		return err == nil && f.Image.Bounds().Dx() == 1280
 	})
 
-	bad, _ := capture.ParseMediaTrackConstraints([]byte(`{"width": {"exact": 333}}`))
+	bad, _ := capture.ParseMediaTrackConstraints([]byte(`{"width": {"exact": 3333}}`))
 	err := tr.ApplyConstraints(ctx, bad)
 	var oc *capture.OverconstrainedError
 	if !errors.As(err, &oc) || oc.Constraint != "width" {
@@ -171,15 +179,38 @@ func TestApplyConstraints(t *testing.T) {
 		t.Error("a failed ApplyConstraints changed settings or constraints")
 	}
 
-	// Another track's required constraints pin the shared source.
+	// Another track keeps its settings: a smaller size comes from the same
+	// mode by crop-and-scale, and a larger one cannot move the source.
 	other := tr.Clone()
 	pin, _ := capture.ParseMediaTrackConstraints([]byte(`{"width": {"exact": 1280}}`))
 	if err := other.ApplyConstraints(ctx, pin); err != nil {
 		t.Fatal(err)
 	}
 	want640, _ := capture.ParseMediaTrackConstraints([]byte(`{"width": {"exact": 640}}`))
-	if err := tr.ApplyConstraints(ctx, want640); err == nil {
-		t.Error("apply broke another track's exact width")
+	if err := tr.ApplyConstraints(ctx, want640); err != nil {
+		t.Errorf("apply 640 beside a 1280 track: %v", err)
+	}
+	if s := tr.GetSettings(); s.Width != 640 || s.Height != 360 || s.ResizeMode != capture.ResizeModeCropAndScale {
+		t.Errorf("640 from the 1280 mode: %dx%d %s, want 640x360 crop-and-scale", s.Width, s.Height, s.ResizeMode)
+	}
+	if s := other.GetSettings(); s.Width != 1280 || s.FrameRate != 60 || s.ResizeMode != capture.ResizeModeNone {
+		t.Errorf("the other track changed: %+v", s)
+	}
+	native1920, _ := capture.ParseMediaTrackConstraints([]byte(`{"width": {"exact": 1920}, "frameRate": {"exact": 30}, "resizeMode": {"exact": "none"}}`))
+	if err := tr.ApplyConstraints(ctx, native1920); err == nil {
+		t.Error("apply moved the source out of the other track's 1280x720 @ 60")
+	}
+	// A larger mode that still serves the other track: the source moves,
+	// the other track keeps its size and rate by crop-and-scale.
+	want1920, _ := capture.ParseMediaTrackConstraints([]byte(`{"width": {"exact": 1920}}`))
+	if err := tr.ApplyConstraints(ctx, want1920); err != nil {
+		t.Fatal(err)
+	}
+	if s := md.Sources()[0].Settings; s.Width != 1920 || s.FrameRate != 60 {
+		t.Errorf("source mode %dx%d@%g, want 1920x1080@60", s.Width, s.Height, s.FrameRate)
+	}
+	if s := other.GetSettings(); s.Width != 1280 || s.Height != 720 || s.FrameRate != 60 || s.ResizeMode != capture.ResizeModeCropAndScale {
+		t.Errorf("the other track across the mode change: %+v", s)
 	}
 
 	other.Stop()
@@ -418,16 +449,20 @@ func TestApplyConstraintsReopensFixedModeDevice(t *testing.T) {
 	if o := b.OpenCount(camID); o != 2 {
 		t.Errorf("opens = %d, want 2 (reopened once)", o)
 	}
-	if s := peer.GetSettings(); s.Width != 1280 {
-		t.Errorf("peer track settings %dx%d, want the source's new 1280", s.Width, s.Height)
+	// The peer keeps its settings across the reopen, now by crop-and-scale.
+	if s := peer.GetSettings(); s.Width != 640 || s.Height != 480 || s.FrameRate != 30 || s.ResizeMode != capture.ResizeModeCropAndScale {
+		t.Errorf("peer track settings %dx%d@%g %s, want its 640x480@30 by crop-and-scale", s.Width, s.Height, s.FrameRate, s.ResizeMode)
 	}
-	eventually(t, "a 1280-wide frame", func() bool {
+	if s := tr.GetSettings(); s.Width != 1280 {
+		t.Errorf("track settings %dx%d, want 1280 wide", s.Width, s.Height)
+	}
+	eventually(t, "the peer's 640x480 frames from the 1280 mode", func() bool {
 		f, err := r.Read(ctx)
-		return err == nil && f.Image.Bounds().Dx() == 1280
+		return err == nil && f.Image.Bounds().Dx() == 640 && f.Image.Bounds().Dy() == 480 && md.Sources()[0].Settings.Width == 1280
 	})
 
 	b.FailNextOpen(camID, errors.New("mode switch failed"))
-	c2, _ := capture.ParseMediaTrackConstraints([]byte(`{"width": {"exact": 320}}`))
+	c2, _ := capture.ParseMediaTrackConstraints([]byte(`{"width": {"exact": 1920}}`))
 	if err := tr.ApplyConstraints(ctx, c2); !errors.Is(err, capture.ErrNotReadable) {
 		t.Errorf("failed reopen: %v, want NotReadableError", err)
 	}

@@ -22,12 +22,14 @@ const doubleEpsilon = 1e-6
 // settings a device can deliver, for a track of kind "audio" or "video". It
 // returns the index of the chosen candidate:
 //
+//  0. Constraints on properties of the other kind (width for audio,
+//     sampleRate or the booleans for video) are removed, as the spec's
+//     getUserMedia and applyConstraints remove properties not defined for
+//     the track's kind: they neither exclude nor weigh.
 //  1. Candidates that fail a required constraint (min, max, exact) of the
 //     basic set are excluded. A setting that does not exist fails every
 //     required constraint on it: a zero value in MediaTrackSettings means
-//     the setting does not exist, the booleans exist only for audio, and
-//     settings of the other kind never exist (width for audio, sampleRate
-//     for video).
+//     the setting does not exist.
 //  2. Each advanced set, in order, keeps the remaining candidates that
 //     satisfy it (its bare values are exact); a set that none satisfies is
 //     skipped, never an error.
@@ -39,7 +41,7 @@ const doubleEpsilon = 1e-6
 // *OverconstrainedError (errors.Is(err, ErrOverconstrained)) whose
 // Constraint is, as the spec asks, a required constraint that no candidate
 // satisfies: first one that nothing could satisfy (a min greater than its
-// max, an exact outside [min, max], a setting of the other kind), then the
+// max, an exact outside [min, max]), then the
 // first in field order — width, height, frameRate, aspectRatio,
 // facingMode, resizeMode, deviceId, groupId, sampleRate, sampleSize,
 // channelCount, echoCancellation, autoGainControl, noiseSuppression. When
@@ -162,6 +164,11 @@ func compileSet(kind string, set *MediaTrackConstraintSet) (cs compiledSet) {
 		if c == nil || c.empty() {
 			continue // the spec: an empty constraint is no constraint
 		}
+		if !f.appliesTo(kind) {
+			// The spec's getUserMedia and applyConstraints remove the
+			// properties not defined for the track's kind.
+			continue
+		}
 		cs.a[cs.n] = activeConstraint{f: f, c: c, applies: f.appliesTo(kind), required: c.required()}
 		cs.n++
 	}
@@ -226,9 +233,6 @@ func overconstrained(kind string, set *MediaTrackConstraintSet, candidates []Med
 		a := &cs.a[i]
 		switch {
 		case !a.required:
-		case !a.applies:
-			return &OverconstrainedError{Constraint: a.f.name,
-				Message: fmt.Sprintf("%s is required (%s) but %s tracks have no %s", a.f.name, a.c.requirement(), kind, a.f.name)}
 		case a.c.contradiction() != "":
 			return &OverconstrainedError{Constraint: a.f.name, Message: a.c.contradiction() + ": no settings can satisfy it"}
 		}

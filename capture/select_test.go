@@ -116,9 +116,6 @@ func TestSelectSettingsOverconstrained(t *testing.T) {
 		{"deviceId exact not matching", "video", `{"deviceId": {"exact": "cam2"}}`, videoModes, "deviceId", `no settings have deviceId exact "cam2" (available: "cam1")`},
 		{"groupId exact list not matching", "audio", `{"groupId": {"exact": ["a", "b"]}}`, audioModes, "groupId", `exact one of "a", "b"`},
 		{"required settingValue the device does not report", "video", `{"facingMode": {"exact": "user"}}`, noFacing, "facingMode", "the device does not report facingMode"},
-		{"audio-only required on video", "video", `{"sampleRate": {"exact": 48000}}`, videoModes, "sampleRate", "video tracks have no sampleRate"},
-		{"audio-only boolean required on video", "video", `{"echoCancellation": {"exact": false}}`, videoModes, "echoCancellation", "video tracks have no echoCancellation"},
-		{"video-only required on audio", "audio", `{"width": {"min": 1}}`, audioModes, "width", "audio tracks have no width"},
 		{"boolean exact nothing has", "audio", `{"autoGainControl": {"exact": true}}`, audioModes, "autoGainControl", "available: false"},
 		{"first in field order", "video", `{"frameRate": {"exact": 24}, "width": {"exact": 800}}`, videoModes, "width", "exact 800"},
 		{"each met by some, never all by one: the spec's empty name", "video", `{"width": {"exact": 1920}, "frameRate": {"exact": 60}}`, videoModes, "",
@@ -196,14 +193,15 @@ func TestFitnessDistance(t *testing.T) {
 		{"video", `{"facingMode": {"exact": "environment"}}`, s, inf},
 		{"video", `{"displaySurface": {"exact": "monitor"}}`, s, 0}, // not a constraint Tally knows
 		{"video", `{"echoCancellation": true, "sampleRate": 48000}`, s, 0},
-		{"video", `{"echoCancellation": {"exact": true}}`, s, inf},
-		{"video", `{"sampleRate": {"min": 0}}`, s, inf},
+		// The other kind's properties are removed, required or not.
+		{"video", `{"echoCancellation": {"exact": true}}`, s, 0},
+		{"video", `{"sampleRate": {"min": 0}}`, s, 0},
 		{"video", `{"facingMode": "user"}`, candVideo(640, 480, 30), 1},
 		{"audio", `{"echoCancellation": true}`, a, 1},
 		{"audio", `{"echoCancellation": false, "autoGainControl": false, "noiseSuppression": true}`, a, 1},
 		{"audio", `{"sampleRate": 44100, "channelCount": 1}`, a, 0.08125 + 0.5},
 		{"audio", `{"width": 640}`, a, 0},
-		{"audio", `{"width": {"max": 640}}`, a, inf},
+		{"audio", `{"width": {"max": 640}}`, a, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.kind+" "+tt.json, func(t *testing.T) {
@@ -229,8 +227,8 @@ func TestUnsatisfied(t *testing.T) {
 		{"video", `{"width": {"min": 640, "max": 640}, "frameRate": {"exact": 30}}`, ""},
 		{"video", `{"height": {"exact": 720}, "width": {"exact": 1280}}`, "width"},
 		{"video", `{"groupId": {"exact": "g2"}, "deviceId": {"exact": "x"}}`, "deviceId"},
-		{"video", `{"noiseSuppression": {"exact": false}}`, "noiseSuppression"},
-		{"audio", `{"height": {"max": 100}}`, "height"},
+		{"video", `{"noiseSuppression": {"exact": false}}`, ""}, // the other kind's: removed
+		{"audio", `{"height": {"max": 100}}`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.json, func(t *testing.T) {

@@ -2,7 +2,6 @@ package capture
 
 import (
 	"context"
-	"image"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -26,15 +25,17 @@ type SourceInfo struct {
 	Path     string
 	State    string
 	Muted    bool
-	RefCount int      // live tracks on the source
-	TrackIDs []string // in attach order
-	Settings MediaTrackSettings
+	RefCount int                // live tracks on the source
+	TrackIDs []string           // in attach order
+	Settings MediaTrackSettings // the device's mode
+	Outputs  []OutputInfo       // what the tracks get from it, one entry per distinct output
 	OpenedAt time.Time
 
 	FramesCaptured uint64  // frames (video) or chunks (audio) read from the device
 	FramesDropped  uint64  // frames or chunks consumers skipped (latest-wins or ring overflow)
 	FrameRate      float64 // measured over the last second or so
 	LeakedTracks   uint64  // tracks dropped without Stop and found by the leak detector
+	ScaleErrors    uint64  // frames a crop-and-scale could not make (a malformed frame)
 }
 
 // source is an open device shared by the tracks that hold it. Its capture
@@ -51,37 +52,90 @@ type source struct {
 	dev Device
 
 	// Guarded by md.mu.
-	mode     MediaTrackSettings
+	mode     MediaTrackSettings // the device's mode
 	tracks   []*trackCore
+	outputs  map[outputKey]*output // the distinct outputs the tracks want
 	state    string
 	muted    bool
 	openedAt time.Time
 
-	fan    atomic.Pointer[[]*trackCore] // the live tracks, for the capture goroutine
-	cancel context.CancelFunc           // ends the capture loop; the loop then closes the device
-	closed chan struct{}                // closed once the device has been closed
+	fan    atomic.Pointer[fanout] // the live tracks by output, for the capture goroutine
+	cancel context.CancelFunc     // ends the capture loop; the loop then closes the device
+	closed chan struct{}          // closed once the device has been closed
 
 	reopen      chan reopenReq // cap 1: a mode change for a device that cannot reconfigure
 	reopenMu    sync.Mutex     // one reopen request at a time
 	emu         sync.Mutex     // protects epochCancel
 	epochCancel context.CancelFunc
 
-	captured atomic.Uint64
-	leaked   atomic.Uint64
-	rate     atomic.Uint64 // float64 bits, frames per second
+	captured  atomic.Uint64
+	leaked    atomic.Uint64
+	scaleErrs atomic.Uint64
+	rate      atomic.Uint64 // float64 bits, frames per second
 
 	// Used by the capture goroutine only.
-	black       *image.RGBA
 	silence     []float32
 	rateFrames  uint64
 	rateStarted time.Time
 }
 
-// publish updates the capture goroutine's view of the live tracks. Called
-// with md.mu held after every change of s.tracks.
+// publish updates the capture goroutine's view of the live tracks, grouped
+// by the output each wants. Called with md.mu held after every change of
+// s.tracks, s.mode or a track's settings. Outputs no track wants any more
+// are dropped; the others keep their buffers.
 func (s *source) publish() {
-	ts := append([]*trackCore(nil), s.tracks...)
-	s.fan.Store(&ts)
+	if s.outputs == nil {
+		s.outputs = make(map[outputKey]*output)
+	}
+	fan := &fanout{}
+	used := make(map[outputKey]int, len(s.outputs))
+	for _, t := range s.tracks {
+		k := outputKey{n: 1}
+		if t.kind == TrackKindVideo {
+			k = outputOf(s.mode, t.settings)
+		}
+		i, ok := used[k]
+		if !ok {
+			o := s.outputs[k]
+			if o == nil {
+				o = &output{key: k}
+				s.outputs[k] = o
+			}
+			i = len(fan.entries)
+			used[k] = i
+			fan.entries = append(fan.entries, fanEntry{o: o})
+		}
+		fan.entries[i].tracks = append(fan.entries[i].tracks, t)
+	}
+	for k := range s.outputs {
+		if _, ok := used[k]; !ok {
+			delete(s.outputs, k)
+		}
+	}
+	s.fan.Store(fan)
+}
+
+// outputInfo describes the published outputs. Called with md.mu held.
+func (s *source) outputInfo() []OutputInfo {
+	fan := s.fan.Load()
+	if fan == nil || s.kind != TrackKindVideo {
+		return nil
+	}
+	out := make([]OutputInfo, 0, len(fan.entries))
+	for _, e := range fan.entries {
+		oi := OutputInfo{Width: s.mode.Width, Height: s.mode.Height, FrameRate: s.mode.FrameRate / float64(e.o.key.n), ResizeMode: ResizeModeNone}
+		if e.o.key.w > 0 || e.o.key.n > 1 {
+			oi.ResizeMode = ResizeModeCropAndScale
+		}
+		if e.o.key.w > 0 {
+			oi.Width, oi.Height = e.o.key.w, e.o.key.h
+		}
+		for _, t := range e.tracks {
+			oi.TrackIDs = append(oi.TrackIDs, t.id)
+		}
+		out = append(out, oi)
+	}
+	return out
 }
 
 func (s *source) info() SourceInfo {
@@ -101,11 +155,13 @@ func (s *source) info() SourceInfo {
 		RefCount:       len(s.tracks),
 		TrackIDs:       ids,
 		Settings:       s.mode,
+		Outputs:        s.outputInfo(),
 		OpenedAt:       s.openedAt,
 		FramesCaptured: s.captured.Load(),
 		FramesDropped:  s.readerDrops(),
 		FrameRate:      math.Float64frombits(s.rate.Load()),
 		LeakedTracks:   s.leaked.Load(),
+		ScaleErrors:    s.scaleErrs.Load(),
 	}
 }
 
@@ -129,8 +185,16 @@ func (s *source) readerDrops() uint64 {
 // reopenReq asks the capture goroutine to open the device again in mode: how
 // a device that cannot change mode while open gets new settings.
 type reopenReq struct {
-	mode  MediaTrackSettings
+	plan  modePlan
 	reply chan error // buffered
+}
+
+// modePlan is a new device mode for a source and the settings its tracks
+// get in it; tracks it does not name (attached meanwhile) keep theirs where
+// the mode can serve them, else take the mode's.
+type modePlan struct {
+	mode     MediaTrackSettings
+	settings map[*trackCore]MediaTrackSettings
 }
 
 // run is the source's capture goroutine: it reads the device until ctx ends
@@ -149,7 +213,7 @@ func (s *source) run(ctx context.Context) {
 		}
 		select {
 		case req := <-s.reopen:
-			req.reply <- s.reopenDevice(ctx, req.mode)
+			req.reply <- s.reopenDevice(ctx, req.plan)
 			if s.dev != nil {
 				continue
 			}
@@ -190,10 +254,10 @@ func (s *source) setEpoch(cancel context.CancelFunc) {
 // requestReopen has the capture goroutine reopen the device in mode, and
 // waits for the outcome. On failure the device is back in its old mode, or
 // the source has ended.
-func (s *source) requestReopen(mode MediaTrackSettings) error {
+func (s *source) requestReopen(plan modePlan) error {
 	s.reopenMu.Lock()
 	defer s.reopenMu.Unlock()
-	req := reopenReq{mode: mode, reply: make(chan error, 1)}
+	req := reopenReq{plan: plan, reply: make(chan error, 1)}
 	select {
 	case s.reopen <- req:
 	case <-s.closed:
@@ -214,10 +278,10 @@ func (s *source) requestReopen(mode MediaTrackSettings) error {
 
 // reopenDevice closes the device and opens it in mode; when that fails it
 // opens it in the old mode again. If that fails too, s.dev is nil.
-func (s *source) reopenDevice(ctx context.Context, mode MediaTrackSettings) error {
+func (s *source) reopenDevice(ctx context.Context, plan modePlan) error {
 	md := s.md
 	_ = s.dev.Close()
-	d, err := s.backend.Open(ctx, s.desc.DeviceID, mode)
+	d, err := s.backend.Open(ctx, s.desc.DeviceID, plan.mode)
 	if err != nil {
 		md.mu.Lock()
 		old := s.mode
@@ -236,14 +300,29 @@ func (s *source) reopenDevice(ctx context.Context, mode MediaTrackSettings) erro
 	}
 	md.mu.Lock()
 	s.dev = d
-	s.mode = mode
-	for _, t := range s.tracks {
-		t.settings = withDevice(mode, s.desc, t.kind)
-	}
+	s.applyPlanLocked(plan)
 	md.mu.Unlock()
 	md.watchMute(s, d)
 	md.changed()
 	return nil
+}
+
+// applyPlanLocked puts s in plan's mode and its tracks in their planned
+// settings. Called with md.mu held.
+func (s *source) applyPlanLocked(plan modePlan) {
+	s.mode = plan.mode
+	native := withDevice(plan.mode, s.desc, s.kind)
+	for _, t := range s.tracks {
+		ts, ok := plan.settings[t]
+		if !ok && t.kind == TrackKindVideo {
+			ts, ok = servedBy(native, t.settings)
+		}
+		if !ok {
+			ts = native
+		}
+		t.settings = ts
+	}
+	s.publish()
 }
 
 func (s *source) runVideo(ctx context.Context, d VideoDevice) error {
@@ -254,22 +333,52 @@ func (s *source) runVideo(ctx context.Context, d VideoDevice) error {
 		}
 		s.count()
 		if fan := s.fan.Load(); fan != nil {
-			for _, t := range *fan {
-				rs := t.vreaders.Load()
-				if rs == nil || len(*rs) == 0 {
-					continue
-				}
-				out := f
-				if !t.enabled.Load() {
-					out = s.blackFrame(f)
-				}
-				for _, r := range *rs {
-					r.put(out)
-				}
+			for i := range fan.entries {
+				s.deliver(&fan.entries[i], f)
 			}
 		}
 		f.release()
 	}
+}
+
+// deliver hands source frame f to the readers of one output's tracks: the
+// frame itself, or its crop-and-scale made once for all of them, on the
+// output's decimated frames only.
+func (s *source) deliver(e *fanEntry, f VideoFrame) {
+	if !e.o.keep() || !hasVideoReaders(e.tracks) {
+		return
+	}
+	out := f
+	if e.o.key.w > 0 {
+		var err error
+		if out, err = e.o.scaleFrame(f); err != nil {
+			s.scaleErrs.Add(1)
+			return
+		}
+		defer out.release()
+	}
+	for _, t := range e.tracks {
+		rs := t.vreaders.Load()
+		if rs == nil || len(*rs) == 0 {
+			continue
+		}
+		tf := out
+		if !t.enabled.Load() {
+			tf = e.o.blackFrame(out)
+		}
+		for _, r := range *rs {
+			r.put(tf)
+		}
+	}
+}
+
+func hasVideoReaders(tracks []*trackCore) bool {
+	for _, t := range tracks {
+		if rs := t.vreaders.Load(); rs != nil && len(*rs) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *source) runAudio(ctx context.Context, d AudioDevice) error {
@@ -280,17 +389,19 @@ func (s *source) runAudio(ctx context.Context, d AudioDevice) error {
 		}
 		s.count()
 		if fan := s.fan.Load(); fan != nil {
-			for _, t := range *fan {
-				rs := t.areaders.Load()
-				if rs == nil || len(*rs) == 0 {
-					continue
-				}
-				out := c
-				if !t.enabled.Load() {
-					out = s.silent(c)
-				}
-				for _, r := range *rs {
-					r.put(out)
+			for _, e := range fan.entries {
+				for _, t := range e.tracks {
+					rs := t.areaders.Load()
+					if rs == nil || len(*rs) == 0 {
+						continue
+					}
+					out := c
+					if !t.enabled.Load() {
+						out = s.silent(c)
+					}
+					for _, r := range *rs {
+						r.put(out)
+					}
 				}
 			}
 		}
@@ -310,20 +421,6 @@ func (s *source) count() {
 		s.rate.Store(math.Float64bits(float64(s.rateFrames) / el.Seconds()))
 		s.rateFrames, s.rateStarted = 0, now
 	}
-}
-
-// blackFrame is what a disabled video track delivers: a black frame of the
-// source frame's size, made once per size and shared.
-func (s *source) blackFrame(f VideoFrame) VideoFrame {
-	b := f.Image.Bounds()
-	if s.black == nil || s.black.Rect.Dx() != b.Dx() || s.black.Rect.Dy() != b.Dy() {
-		img := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-		for i := 3; i < len(img.Pix); i += 4 {
-			img.Pix[i] = 0xff
-		}
-		s.black = img
-	}
-	return VideoFrame{Image: s.black, Timestamp: f.Timestamp}
 }
 
 // silent is what a disabled audio track delivers: silence of the chunk's

@@ -41,6 +41,10 @@ type Options struct {
 	// OpenDefault opens the default camera and microphone at start, in one
 	// getUserMedia call, as a web page would.
 	OpenDefault bool
+	// Open lists getUserMedia calls to make at start, in place of
+	// OpenDefault: one after another, so each finds the sources of the
+	// ones before it open (tally --open JSON ...).
+	Open []capture.MediaStreamConstraints
 	// Demo opens the default camera twice (two previews, one shared source)
 	// and clones the first preview's track: the shared-source story at a
 	// glance.
@@ -141,6 +145,8 @@ func newUI(a fyne.App, win fyne.Window, md *capture.MediaDevices, opts Options, 
 	switch {
 	case opts.Demo:
 		u.startDemo()
+	case len(opts.Open) > 0:
+		u.openInTurn(opts.Open)
 	case opts.OpenDefault:
 		u.OpenUserMedia(capture.MediaStreamConstraints{Video: &capture.MediaTrackConstraints{}, Audio: &capture.MediaTrackConstraints{}})
 	}
@@ -408,6 +414,17 @@ func (u *UI) onLeak(l capture.LeakInfo) {
 	}
 	u.events.add(evError, "leak: %s track %s of %s was dropped without stop(); %s", l.Kind, shortID(l.TrackID), l.Label, what)
 	u.refresh()
+}
+
+// openInTurn makes the getUserMedia calls of cs one after another.
+func (u *UI) openInTurn(cs []capture.MediaStreamConstraints) {
+	if len(cs) == 0 {
+		return
+	}
+	c := cs[0]
+	u.openAsync("getUserMedia", func(ctx context.Context) (*capture.MediaStream, error) {
+		return u.md.GetUserMedia(ctx, c)
+	}, func(*capture.MediaStream) { u.openInTurn(cs[1:]) })
 }
 
 func (u *UI) startDemo() {

@@ -734,3 +734,70 @@ func TestPickerEscapeCancels(t *testing.T) {
 		t.Errorf("Escape opened %d previews, want none", n)
 	}
 }
+
+// One camera, two sizes: a 1280×720 preview, then the picker's 320×240 @
+// 15 from the same open camera, which crop-and-scale serves without error
+// or reopening; each view reads frames of its own size, the row and the
+// source panel say where they come from.
+func TestPreviewsOfTwoSizesFromOneCamera(t *testing.T) {
+	f := newFixture(t, Options{})
+	c, err := capture.ParseMediaStreamConstraints([]byte(`{"video": {"width": {"exact": 1280}, "height": {"exact": 720}, "frameRate": {"exact": 30}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := f.openPreview(c)
+	f.waitShown(big.view, 1)
+
+	f.u.picker.show()
+	f.q.until(t, "the picker lists devices", func() bool { return len(f.u.picker.device.Options) > 0 })
+	p := f.u.picker
+	d, _ := p.selectedDevice()
+	small := -1
+	for i, m := range d.Modes {
+		if m.Width == 320 && m.Height == 240 && m.FrameRate == 15 {
+			small = i
+		}
+	}
+	for i, m := range d.Modes {
+		open := strings.HasSuffix(p.mode.Options[i], " · open now")
+		if want := m.Width == 1280 && m.Height == 720 && m.FrameRate == 30; open != want {
+			t.Errorf("mode %q: marked open %v, want %v", p.mode.Options[i], open, want)
+		}
+	}
+	p.mode.SetSelectedIndex(small)
+	p.onConfirm(true)
+	f.q.until(t, "the second preview opens", func() bool { return len(f.u.previews.cards) == 2 })
+	sm := f.u.previews.cards[1]
+	f.waitShown(sm.view, 1)
+	if strings.Contains(f.logged(), "Overconstrained") {
+		t.Errorf("the picker's smaller mode failed: %s", f.logged())
+	}
+	if n := f.b.OpenCount(f.cameraID()); n != 1 {
+		t.Errorf("camera opened %d times, want once", n)
+	}
+	f.q.until(t, "each view reads frames of its own size", func() bool {
+		b, s := big.view.Stats(), sm.view.Stats()
+		return b.Width == 1280 && b.Height == 720 && s.Width == 320 && s.Height == 240
+	})
+	f.u.refresh()
+	f.q.drain()
+	if got := f.u.tracks.row(sm.videoTrack()).detail.Text; !strings.HasPrefix(got, "320×240 @ 15 · crop-and-scale of 1280×720 @ 30 · source ") {
+		t.Errorf("small track's row says %q", got)
+	}
+	if got := f.u.tracks.row(big.videoTrack()).detail.Text; strings.Contains(got, "crop-and-scale") {
+		t.Errorf("the device-mode track's row says %q", got)
+	}
+	rows := f.sourceRows()
+	if len(rows) != 1 {
+		t.Fatalf("%d source rows", len(rows))
+	}
+	if got := rows[0].tracks.Text; !strings.Contains(got, "device mode 1280×720 @ 30") {
+		t.Errorf("source row says %q", got)
+	}
+	if got := rows[0].outputs.Text; got != "serves 1280×720 @ 30 to 1 track, 320×240 @ 15 (crop-and-scale) to 1" || !rows[0].outputs.Visible() {
+		t.Errorf("source outputs say %q", got)
+	}
+	if got := sm.stats.Text; !strings.HasPrefix(got, "frames 320×240 · ") {
+		t.Errorf("small card's stats say %q", got)
+	}
+}

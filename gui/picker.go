@@ -204,9 +204,22 @@ func (p *picker) fillModes() {
 		p.mode.ClearSelected()
 		return
 	}
+	// The mode the device is open in, if it is: any listed mode of the
+	// same or smaller size and an integral fraction of its rate comes from
+	// it by crop-and-scale, without reopening.
+	var live *capture.MediaTrackSettings
+	for _, s := range p.u.md.Sources() {
+		if s.DeviceID == d.DeviceID {
+			live = &s.Settings
+		}
+	}
 	opts := make([]string, len(d.Modes))
 	for i, m := range d.Modes {
 		opts[i] = modeLabel(d.Kind, m)
+		if live != nil && m.Width == live.Width && m.Height == live.Height && m.FrameRate == live.FrameRate &&
+			m.SampleRate == live.SampleRate && m.ChannelCount == live.ChannelCount {
+			opts[i] += " · open now"
+		}
 	}
 	p.mode.Options = opts
 	p.mode.ClearSelected()

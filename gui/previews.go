@@ -61,7 +61,9 @@ func (p *previewsPanel) add(title string, s *capture.MediaStream) *previewCard {
 	c.clone = &widget.Button{Text: "Clone", Icon: theme.ContentCopyIcon(), OnTapped: c.onClone}
 	remove := &widget.Button{Icon: theme.WindowCloseIcon(), Importance: widget.LowImportance, OnTapped: c.onRemove}
 	head := container.NewBorder(nil, nil, nil, container.NewHBox(c.clone, c.stop, remove), c.label)
-	foot := container.NewPadded(container.NewBorder(nil, nil, nil, c.stats, c.settings))
+	// Two lines: the frame size in the stats makes one too long for a
+	// narrow card, and canvas texts do not truncate.
+	foot := container.NewPadded(container.New(&tightVBox{}, c.settings, c.stats))
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameHeaderBackground))
 	bg.CornerRadius = theme.InputRadiusSize()
 	c.object = container.NewStack(bg, container.NewPadded(container.NewBorder(head, foot, nil, nil, c.view)))
@@ -156,7 +158,11 @@ func (c *previewCard) update() {
 
 func (c *previewCard) updateStats() {
 	st := c.view.Stats()
-	setText(c.stats, fmt.Sprintf("shown %d · dropped %d", st.Shown, st.Dropped))
+	size := ""
+	if st.Width > 0 {
+		size = fmt.Sprintf("frames %d×%d · ", st.Width, st.Height)
+	}
+	setText(c.stats, fmt.Sprintf("%sshown %d · dropped %d", size, st.Shown, st.Dropped))
 }
 
 // setText changes a canvas text, refreshing it only when it changed.

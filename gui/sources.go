@@ -3,6 +3,7 @@ package gui
 import (
 	"fmt"
 	"image/color"
+	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -44,6 +45,7 @@ type sourceRow struct {
 	count   *canvas.Text
 	counts  *widget.Label
 	tracks  *widget.Label
+	outputs *widget.Label // what the source serves, when not only its own frames
 	stats   *widget.Label
 	holders *widget.Label
 	object  fyne.CanvasObject
@@ -74,6 +76,10 @@ func (p *sourcesPanel) newRow(id string) *sourceRow {
 	r.tracks = widget.NewLabel("")
 	r.tracks.Truncation = fyne.TextTruncateEllipsis
 	r.tracks.Importance = widget.LowImportance
+	r.outputs = widget.NewLabel("")
+	r.outputs.Truncation = fyne.TextTruncateEllipsis
+	r.outputs.Importance = widget.LowImportance
+	r.outputs.Hide()
 	r.stats = widget.NewLabel("")
 	r.stats.Truncation = fyne.TextTruncateEllipsis
 	r.stats.Importance = widget.LowImportance
@@ -82,11 +88,42 @@ func (p *sourcesPanel) newRow(id string) *sourceRow {
 	r.holders.Hide()
 	refs := container.New(&tightVBox{}, r.count, r.counts)
 	head := container.NewBorder(nil, nil, nil, container.NewCenter(r.state), r.title)
-	body := container.New(&tightVBox{}, head, r.tracks, r.stats, r.holders)
+	body := container.New(&tightVBox{}, head, r.tracks, r.outputs, r.stats, r.holders)
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
 	bg.CornerRadius = theme.InputRadiusSize()
 	r.object = container.NewStack(bg, container.NewPadded(container.NewBorder(nil, nil, container.NewCenter(r.light), refs, body)))
 	return r
+}
+
+// describeOutputs lists what a video source serves when that is more than
+// its own frames: "serves 1280×720 @ 30 to 1 track, 320×240 @ 15
+// (crop-and-scale) to 2".
+func describeOutputs(s capture.SourceInfo) string {
+	if len(s.Outputs) == 0 || len(s.Outputs) == 1 && s.Outputs[0].ResizeMode == capture.ResizeModeNone {
+		return ""
+	}
+	parts := make([]string, len(s.Outputs))
+	for i, o := range s.Outputs {
+		what := formatSettings(capture.TrackKindVideo, capture.MediaTrackSettings{Width: o.Width, Height: o.Height, FrameRate: o.FrameRate})
+		if o.ResizeMode == capture.ResizeModeCropAndScale {
+			what += " (crop-and-scale)"
+		}
+		n := strconv.Itoa(len(o.TrackIDs))
+		if i == 0 {
+			n = plural(len(o.TrackIDs), "track")
+		}
+		parts[i] = what + " to " + n
+	}
+	return "serves " + strings.Join(parts, ", ")
+}
+
+func (r *sourceRow) setOutputs(text string) {
+	if text == "" {
+		r.outputs.Hide()
+		return
+	}
+	r.outputs.SetText(text)
+	r.outputs.Show()
 }
 
 func (p *sourcesPanel) row(id string) *sourceRow {
@@ -127,7 +164,8 @@ func (p *sourcesPanel) refresh() {
 		for i, id := range s.TrackIDs {
 			ids[i] = shortID(id)
 		}
-		r.tracks.SetText("tracks " + strings.Join(ids, ", ") + " · " + formatSettings(s.Kind, s.Settings))
+		r.tracks.SetText("tracks " + strings.Join(ids, ", ") + " · device mode " + formatSettings(s.Kind, s.Settings))
+		r.setOutputs(describeOutputs(s))
 		unit := "frames"
 		if s.Kind == capture.TrackKindAudio {
 			unit = "chunks"

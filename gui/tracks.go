@@ -90,7 +90,7 @@ func (p *tracksPanel) newRow(h *heldTrack) *trackRow {
 	return r
 }
 
-func (r *trackRow) update(h *heldTrack) {
+func (r *trackRow) update(h *heldTrack, modes map[string]capture.MediaTrackSettings) {
 	t := r.t
 	live := t.ReadyState() == capture.StateLive
 	r.title.SetText(t.Label() + " · " + t.Kind() + " · " + shortID(t.ID()))
@@ -100,7 +100,7 @@ func (r *trackRow) update(h *heldTrack) {
 	} else {
 		src = shortID(src)
 	}
-	if d := requestedVsGot(t) + " · source " + src + " · " + h.origin; r.detail.Text != d {
+	if d := requestedVsGot(t) + cropOf(t, modes) + " · source " + src + " · " + h.origin; r.detail.Text != d {
 		r.detail.Text = d
 		r.detail.Refresh()
 	}
@@ -138,6 +138,10 @@ func (r *trackRow) update(h *heldTrack) {
 }
 
 func (p *tracksPanel) refresh() {
+	modes := map[string]capture.MediaTrackSettings{}
+	for _, s := range p.u.md.Sources() {
+		modes[s.ID] = s.Settings
+	}
 	seen := make(map[*capture.MediaStreamTrack]bool, len(p.u.held))
 	objs := make([]fyne.CanvasObject, 0, len(p.u.held))
 	live := 0
@@ -147,7 +151,7 @@ func (p *tracksPanel) refresh() {
 			r = p.newRow(h)
 			p.rows[h.t] = r
 		}
-		r.update(h)
+		r.update(h, modes)
 		seen[h.t] = true
 		objs = append(objs, r.object)
 		if h.t.ReadyState() == capture.StateLive {
@@ -312,6 +316,18 @@ func wantedFloat(c *capture.ConstrainDouble) float64 {
 		return 0
 	}
 	return wanted(c.Exact, c.Ideal, c.Min)
+}
+
+// cropOf says what a crop-and-scale track's frames are made from, its
+// source's device mode: " · crop-and-scale of 1280×720 @ 30". modes are the
+// live sources' modes by source id.
+func cropOf(t *capture.MediaStreamTrack, modes map[string]capture.MediaTrackSettings) string {
+	got := t.GetSettings()
+	m, ok := modes[t.SourceID()]
+	if got.ResizeMode != capture.ResizeModeCropAndScale || !ok {
+		return ""
+	}
+	return " · crop-and-scale of " + formatSettings(t.Kind(), m)
 }
 
 // requestedVsGot is the track's settings, preceded by what its constraints

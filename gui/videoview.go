@@ -25,6 +25,9 @@ type VideoStats struct {
 	Read    uint64 // frames read from the track
 	Shown   uint64 // frames handed to the screen (Fyne image or X11 sink)
 	Dropped uint64 // frames read but not shown: a newer one came first, or the X server was busy
+	// Width and Height are the size of the last frame read: the track's
+	// own (its crop-and-scale output), whatever size the view draws it at.
+	Width, Height int
 }
 
 // VideoView is the Go form of an HTML <video> element: SetSrcObject attaches
@@ -64,6 +67,7 @@ type VideoView struct {
 	rgen  uint64        // generation of ready
 
 	read, shown, dropped atomic.Uint64
+	frameW, frameH       atomic.Int32 // the last frame's size
 }
 
 var _ fyne.Widget = (*VideoView)(nil)
@@ -107,7 +111,8 @@ func (v *VideoView) SetPlaceholder(text string) {
 
 // Stats returns the frame counters of the current stream.
 func (v *VideoView) Stats() VideoStats {
-	st := VideoStats{Read: v.read.Load(), Shown: v.shown.Load(), Dropped: v.dropped.Load()}
+	st := VideoStats{Read: v.read.Load(), Shown: v.shown.Load(), Dropped: v.dropped.Load(),
+		Width: int(v.frameW.Load()), Height: int(v.frameH.Load())}
 	if v.sink != nil {
 		shown, dropped := v.sink.stats()
 		st.Shown += shown
@@ -124,6 +129,8 @@ func (v *VideoView) attach(t *capture.MediaStreamTrack) {
 	v.read.Store(0)
 	v.shown.Store(0)
 	v.dropped.Store(0)
+	v.frameW.Store(0)
+	v.frameH.Store(0)
 	gen := v.gen.Add(1)
 	ctx, cancel := context.WithCancel(context.Background())
 	v.cancel = cancel
@@ -194,6 +201,9 @@ func (v *VideoView) run(ctx context.Context, r *capture.VideoReader, gen uint64)
 			return
 		}
 		v.read.Add(1)
+		fb := f.Image.Bounds()
+		v.frameW.Store(int32(fb.Dx()))
+		v.frameH.Store(int32(fb.Dy()))
 		if v.sink != nil && v.sink.put(f.Image) {
 			continue
 		}

@@ -22,9 +22,11 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -66,6 +68,62 @@ func TestX11Preview(t *testing.T) {
 	t.Run("x11 sink", func(t *testing.T) { testX11Sink(t, bin) })
 	t.Run("no MIT-SHM", func(t *testing.T) { testNoMITSHM(t, bin) })
 	t.Run("bench-preview", func(t *testing.T) { testBenchPreview(t, bin) })
+	t.Run("two sizes from one camera", func(t *testing.T) { testTwoSizes(t, bin) })
+}
+
+// testTwoSizes opens the synthetic camera at 1280×720 and then at 320×240
+// @ 15, which crop-and-scale serves from the same open device: each
+// preview shows its own frames, told apart by their shape. A frame is
+// letterboxed into its view and the bars are its top 2/3, so their height
+// says the frame's aspect ratio (their width does not: a 4:3 crop of the
+// 16:9 pattern cuts the outer bars to slivers).
+func testTwoSizes(t *testing.T, bin string) {
+	x := testenv.StartXvfb(t)
+	d := dial(t, x)
+	app := startTally(t, bin, x,
+		"--open", `{"video": {"width": {"exact": 1280}, "height": {"exact": 720}, "frameRate": {"exact": 30}}}`,
+		"--open", `{"video": {"width": {"exact": 320}, "height": {"exact": 240}, "frameRate": {"exact": 15}}}`)
+	win := d.waitTallyWindow(t)
+	var views []image.Rectangle
+	poll(t, "two mapped preview windows", func() bool {
+		views = views[:0]
+		for _, c := range d.children(t, win) {
+			if d.mapState(t, c) == xproto.MapStateViewable {
+				views = append(views, d.absRect(t, c))
+			}
+		}
+		return len(views) == 2
+	})
+	slices.SortFunc(views, func(a, b image.Rectangle) int { return a.Min.X - b.Min.X })
+	aspects := []float64{16.0 / 9, 4.0 / 3}
+	var last string
+	d.pollShot(t, "two-sizes-timeout.png", "each preview's bars in its own frame's shape", func() bool {
+		img := d.grab(t)
+		last = ""
+		for i, v := range views {
+			box, ok := patternBox(img, v)
+			if !ok {
+				last += fmt.Sprintf("view %d %v: no bars; ", i, v)
+				continue
+			}
+			fh := min(float64(v.Dy()), float64(v.Dx())/aspects[i])
+			if want := fh * 2 / 3; math.Abs(float64(box.Dy())-want) > want*0.04+2 {
+				last += fmt.Sprintf("view %d %v: bars %v are %d high, want %.0f (a %.2f frame); ", i, v, box, box.Dy(), want, aspects[i])
+			}
+		}
+		return last == ""
+	}, &last)
+	d.save(t, x, "two-sizes.png")
+	for _, want := range []string{"1280×720 @ 30", "320×240 @ 15"} {
+		if !app.logHas(want) {
+			t.Errorf("the log does not mention a track of %s:\n%s", want, app.log())
+		}
+	}
+	if app.logHas("Overconstrained") {
+		t.Errorf("a getUserMedia failed:\n%s", app.log())
+	}
+	d.deleteWindow(t, win)
+	app.waitExit(t)
 }
 
 // testBenchPreview runs `tally bench-preview` as scripts/bench-preview.sh

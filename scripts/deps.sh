@@ -14,8 +14,9 @@ min_go=1.26
 staticcheck_version=v0.7.0 # honnef.co/go/tools; 2026.1, knows Go 1.26
 
 # Fyne's GLFW driver and miniaudio are cgo: a C compiler and GL/X11 headers.
-# libyuv converts camera frames (internal/yuv); internal/mjpeg decodes
-# webcams' MJPEG with libjpeg-turbo's TurboJPEG API.
+# libyuv converts camera frames (internal/yuv) and scales video for
+# per-track crop-and-scale (internal/scale); internal/mjpeg decodes webcams'
+# MJPEG with libjpeg-turbo's TurboJPEG API.
 build_pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev libyuv-dev libturbojpeg0-dev)
 # Tests and headless runs: a virtual X server with software GL, screenshots
 # (ImageMagick's import), a private PulseAudio with pactl, X clients the tests

@@ -22,7 +22,7 @@ type videoDevice struct {
 
 // generator draws frame n of a w×h pattern into a pooled buffer.
 type generator interface {
-	frame(w, h int, n int64) (image.Image, func())
+	frame(w, h int, n int64) (image.Image, *capture.FrameBuffer)
 }
 
 func (v *videoDevice) ReadVideo(ctx context.Context) (capture.VideoFrame, error) {
@@ -50,12 +50,12 @@ func (v *videoDevice) ReadVideo(ctx context.Context) (capture.VideoFrame, error)
 		if !ok {
 			continue // woken: mode changed or muted
 		}
-		img, release := v.gen.frame(mode.Width, mode.Height, v.n)
+		img, fb := v.gen.frame(mode.Width, mode.Height, v.n)
 		v.n++
 		if img == nil {
 			continue // dropped (the MJPEG camera's undecodable frames)
 		}
-		return capture.NewPooledVideoFrame(img, at.Sub(v.started), release), nil
+		return fb.Frame(img, at.Sub(v.started)), nil
 	}
 }
 
@@ -123,34 +123,43 @@ func (m *micDevice) ReadAudio(ctx context.Context) (capture.AudioChunk, error) {
 	}
 }
 
-// pool recycles frame buffers of one size.
+// pool recycles frame buffers of one size, each with its reference count
+// made once, so a steady stream allocates nothing.
 type pool[T any] struct {
 	mu   sync.Mutex // protects w, h, free
 	w, h int
-	free []T
+	free []*pooled[T]
 }
 
-func (p *pool[T]) get(w, h int, alloc func() T) (T, func()) {
+type pooled[T any] struct {
+	v    T
+	w, h int
+	fb   *capture.FrameBuffer
+}
+
+func (p *pool[T]) get(w, h int, alloc func() T) *pooled[T] {
 	p.mu.Lock()
 	if p.w != w || p.h != h {
 		p.w, p.h, p.free = w, h, nil
 	}
-	var img T
 	if n := len(p.free); n > 0 {
-		img = p.free[n-1]
+		it := p.free[n-1]
 		p.free = p.free[:n-1]
 		p.mu.Unlock()
-	} else {
-		p.mu.Unlock()
-		img = alloc()
+		return it
 	}
-	return img, func() {
-		p.mu.Lock()
-		if p.w == w && p.h == h && len(p.free) < 8 {
-			p.free = append(p.free, img)
-		}
-		p.mu.Unlock()
+	p.mu.Unlock()
+	it := &pooled[T]{v: alloc(), w: w, h: h}
+	it.fb = capture.NewFrameBuffer(func() { p.put(it) })
+	return it
+}
+
+func (p *pool[T]) put(it *pooled[T]) {
+	p.mu.Lock()
+	if p.w == it.w && p.h == it.h && len(p.free) < 8 {
+		p.free = append(p.free, it)
 	}
+	p.mu.Unlock()
 }
 
 // The 75% colour bars (white, yellow, cyan, green, magenta, red, blue) in
@@ -201,11 +210,12 @@ func (p *cameraPattern) prepare(w, h int) {
 	}
 }
 
-func (p *cameraPattern) frame(w, h int, n int64) (image.Image, func()) {
+func (p *cameraPattern) frame(w, h int, n int64) (image.Image, *capture.FrameBuffer) {
 	p.prepare(w, h)
-	f, release := p.pool.get(w, h, func() *cameraFrame {
+	it := p.pool.get(w, h, func() *cameraFrame {
 		return &cameraFrame{img: image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)}
 	})
+	f := it.v
 	img := f.img
 	split := h * 2 / 3 &^ 1 // even, so no chroma row straddles it
 	cw, ch := (w+1)/2, (h+1)/2
@@ -232,7 +242,7 @@ func (p *cameraPattern) frame(w, h int, n int64) (image.Image, func()) {
 	speed := max(w/160, 1) * 2
 	fill(int(n*int64(speed))%max(w-mw, 1)&^1, split, mw, h-split, true)
 	drawCounter(n, w, split, h, fill)
-	return img, release
+	return img, it.fb
 }
 
 // Seven-segment digits: bits a..g.
@@ -355,7 +365,7 @@ type screenPattern struct {
 
 func newScreenPattern() *screenPattern { return &screenPattern{} }
 
-func (p *screenPattern) frame(w, h int, n int64) (image.Image, func()) {
+func (p *screenPattern) frame(w, h int, n int64) (image.Image, *capture.FrameBuffer) {
 	if p.bg == nil || p.bg.Rect.Dx() != w || p.bg.Rect.Dy() != h {
 		p.bg = image.NewRGBA(image.Rect(0, 0, w, h))
 		for y := range h {
@@ -368,7 +378,8 @@ func (p *screenPattern) frame(w, h int, n int64) (image.Image, func()) {
 			}
 		}
 	}
-	img, release := p.pool.get(w, h, func() *image.RGBA { return image.NewRGBA(image.Rect(0, 0, w, h)) })
+	it := p.pool.get(w, h, func() *image.RGBA { return image.NewRGBA(image.Rect(0, 0, w, h)) })
+	img := it.v
 	copy(img.Pix, p.bg.Pix)
 	ww, wh := w/3, h/3
 	x0 := int(n*4) % max(w-ww, 1)
@@ -391,5 +402,5 @@ func (p *screenPattern) frame(w, h int, n int64) (image.Image, func()) {
 	}
 	fill := fillRGBA(img)
 	drawCounter(n, ww, y0+title, y0+wh, func(x, y, fw, fh int, lit bool) { fill(x0+x, y, fw, fh, lit) })
-	return img, release
+	return img, it.fb
 }

@@ -205,7 +205,7 @@ func newMJPEGFrames(cam *mjpegCamera) (*mjpegFrames, error) {
 }
 
 // frame returns frame n decoded, or nil when it was dropped.
-func (g *mjpegFrames) frame(w, h int, n int64) (image.Image, func()) {
+func (g *mjpegFrames) frame(w, h int, n int64) (image.Image, *capture.FrameBuffer) {
 	jpeg, err := g.jpeg(w, h, n)
 	if err != nil {
 		g.cam.dropped.Add(1)
@@ -216,16 +216,16 @@ func (g *mjpegFrames) frame(w, h int, n int64) (image.Image, func()) {
 	if g.closed {
 		return nil, nil
 	}
-	img, release, err := g.dec.Decode(jpeg, mjpeg.Full)
+	img, fb, err := g.dec.DecodeFrame(jpeg, mjpeg.Full)
 	if err == nil && (img.Rect.Dx() != w || img.Rect.Dy() != h) {
-		release()
+		fb.Release()
 		err = errors.New("a frame of another size than the mode")
 	}
 	if err != nil {
 		g.cam.dropped.Add(1)
 		return nil, nil
 	}
-	return img, release
+	return img, fb
 }
 
 func (g *mjpegFrames) jpeg(w, h int, n int64) ([]byte, error) {

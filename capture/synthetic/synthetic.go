@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tally-app/tally/capture"
@@ -44,6 +45,8 @@ type Backend struct {
 	subsMu sync.Mutex // protects subs, subN
 	subs   map[int]func()
 	subN   int
+
+	onClose atomic.Pointer[func(deviceID string)]
 }
 
 type device struct {
@@ -341,6 +344,17 @@ func (b *Backend) OnDeviceChange(f func()) (cancel func()) {
 	}
 }
 
+// SetOnClose has f called, on the closing goroutine, each time a device
+// has finished closing (nil: none): a benchmark can time a close without
+// polling the backend's lock.
+func (b *Backend) SetOnClose(f func(deviceID string)) {
+	if f == nil {
+		b.onClose.Store(nil)
+		return
+	}
+	b.onClose.Store(&f)
+}
+
 func (b *Backend) fire() {
 	b.subsMu.Lock()
 	fns := make([]func(), 0, len(b.subs))
@@ -554,7 +568,11 @@ func (o *openDevice) Close() error {
 			o.d.open = nil
 		}
 		o.d.closes++
+		id := o.d.desc.DeviceID
 		o.b.mu.Unlock()
+		if f := o.b.onClose.Load(); f != nil {
+			(*f)(id)
+		}
 	})
 	return nil
 }

@@ -167,8 +167,8 @@ func BenchmarkCameraFrame(b *testing.B) {
 	b.ReportAllocs()
 	var n int64
 	for b.Loop() {
-		_, release := p.frame(1280, 720, n)
-		release()
+		_, fb := p.frame(1280, 720, n)
+		fb.Release()
 		n++
 	}
 }
@@ -178,8 +178,8 @@ func BenchmarkScreenFrame(b *testing.B) {
 	b.ReportAllocs()
 	var n int64
 	for b.Loop() {
-		_, release := p.frame(1920, 1080, n)
-		release()
+		_, fb := p.frame(1920, 1080, n)
+		fb.Release()
 		n++
 	}
 }

@@ -92,6 +92,7 @@ type pooledFrame struct {
 	key     frameKey
 	pool    *framePool
 	release func()
+	fb      *capture.FrameBuffer // release's count, for DecodeFrame
 }
 
 // maxFree bounds the frames kept for reuse: a few consumers hold one each.
@@ -118,7 +119,30 @@ func (p *framePool) get(k frameKey) *pooledFrame {
 	}
 	f := &pooledFrame{img: img, key: k, pool: p}
 	f.release = f.put
+	f.fb = capture.NewFrameBuffer(f.put)
 	return f
+}
+
+// Decode decodes a frame at scale s into a pooled picture, tagged
+// full-range BT.601. The caller calls release once when done with img;
+// img must not be used after.
+func (d *Decoder) Decode(jpeg []byte, s Scale) (img *capture.YCbCr, release func(), err error) {
+	img, f, err := d.decode(jpeg, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	return img, f.release, nil
+}
+
+// DecodeFrame is Decode for a backend: the picture comes with its pooled
+// buffer's count, so handing it out as a VideoFrame (fb.Frame) allocates
+// nothing. fb.Release gives it back unused.
+func (d *Decoder) DecodeFrame(jpeg []byte, s Scale) (img *capture.YCbCr, fb *capture.FrameBuffer, err error) {
+	img, f, err := d.decode(jpeg, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	return img, f.fb, nil
 }
 
 func (f *pooledFrame) put() {

@@ -55,9 +55,8 @@ func (d *Decoder) Header(b []byte) (Header, error) {
 	return readHeader(b)
 }
 
-// Decode decodes a frame at scale s into a pooled picture, tagged
-// full-range BT.601. The caller calls release once when done with img.
-func (d *Decoder) Decode(b []byte, s Scale) (img *capture.YCbCr, release func(), err error) {
+// decode decodes a frame at scale s into a pooled frame of its pool.
+func (d *Decoder) decode(b []byte, s Scale) (*capture.YCbCr, *pooledFrame, error) {
 	if !s.valid() {
 		return nil, nil, errors.New("mjpeg: scale must be 1, 2, 4 or 8")
 	}
@@ -96,7 +95,7 @@ func (d *Decoder) Decode(b []byte, s Scale) (img *capture.YCbCr, release func(),
 		f.put()
 		return nil, nil, badFrame("colour model %T: only Y′CbCr and grey JPEGs are decoded", src)
 	}
-	return p, f.release, nil
+	return p, f, nil
 }
 
 // shrink writes the w×h box average of the sw×sh plane src (s×s boxes,

@@ -135,10 +135,8 @@ func (d *Decoder) Header(jpeg []byte) (Header, error) {
 	return hd, nil
 }
 
-// Decode decodes a frame at scale s into a pooled picture, tagged
-// full-range BT.601. The caller calls release once when done with img
-// (capture.NewPooledVideoFrame takes it); img must not be used after.
-func (d *Decoder) Decode(jpeg []byte, s Scale) (img *capture.YCbCr, release func(), err error) {
+// decode decodes a frame at scale s into a pooled frame of its pool.
+func (d *Decoder) decode(jpeg []byte, s Scale) (*capture.YCbCr, *pooledFrame, error) {
 	if !s.valid() {
 		return nil, nil, errors.New("mjpeg: scale must be 1, 2, 4 or 8")
 	}
@@ -172,7 +170,7 @@ func (d *Decoder) Decode(jpeg []byte, s Scale) (img *capture.YCbCr, release func
 		f.put()
 		return nil, nil, badFrame("%dx%d frame of %d bytes: %s", hd.Width, hd.Height, len(jpeg), d.failed())
 	}
-	return p, f.release, nil
+	return p, f, nil
 }
 
 // planesFit checks each plane against the size libjpeg-turbo will write
