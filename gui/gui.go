@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"log"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -217,17 +218,36 @@ func card(title, subtitle string, content fyne.CanvasObject, actions ...fyne.Can
 	return container.NewStack(bg, container.NewPadded(container.NewBorder(head, nil, nil, nil, content)))
 }
 
-// ticker refreshes the counters until Close.
+// ticker refreshes the counters until Close. At most one tick is queued:
+// when the UI goroutine runs slower than the ticker (software GL in a
+// virtual machine), unbounded ticks would pile up in Fyne's queue ahead of
+// everything posted after them — a getUserMedia result waited minutes.
 func (u *UI) ticker() {
 	defer u.wg.Done()
 	tk := time.NewTicker(u.opts.Tick)
 	defer tk.Stop()
+	post := coalesced(u.do, u.tick)
 	for {
 		select {
 		case <-u.ctx.Done():
 			return
 		case <-tk.C:
-			u.do(u.tick)
+			post()
+		}
+	}
+}
+
+// coalesced returns a post that runs f through do, with at most one run
+// queued at a time: posts while one is queued are dropped.
+func coalesced(do func(func()), f func()) (post func()) {
+	var queued atomic.Bool
+	run := func() {
+		queued.Store(false)
+		f()
+	}
+	return func() {
+		if queued.CompareAndSwap(false, true) {
+			do(run)
 		}
 	}
 }

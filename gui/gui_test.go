@@ -423,6 +423,29 @@ func TestUnplugEndsRowsAndLogsEnded(t *testing.T) {
 	}
 }
 
+// The ticker never queues a second tick behind one not yet run, so a slow
+// UI goroutine does not build a backlog ahead of later work.
+func TestCoalescedKeepsOneQueued(t *testing.T) {
+	q := newUIQueue()
+	n := 0
+	post := coalesced(q.do, func() { n++ })
+	post()
+	post()
+	post()
+	q.mu.Lock()
+	queued := len(q.q)
+	q.mu.Unlock()
+	if queued != 1 {
+		t.Fatalf("three posts queued %d runs, want 1", queued)
+	}
+	q.drain()
+	post()
+	q.drain()
+	if n != 2 {
+		t.Errorf("ran %d times, want 2 (once per drained post)", n)
+	}
+}
+
 func TestEndedWhyNamesEachReason(t *testing.T) {
 	seen := map[string]capture.EndReason{}
 	for _, r := range []capture.EndReason{capture.EndUnplugged, capture.EndStalled, capture.EndRevoked, capture.EndFailed} {
