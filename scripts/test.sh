@@ -9,9 +9,10 @@
 # is non-zero if any failed.
 #
 # Environment: CI=true turns skips for missing programs into failures.
-# TALLY_TEST_TIMEOUT (default 10m) bounds each test binary; a package's VM
+# TALLY_TEST_TIMEOUT (default 15m) bounds each test binary; a package's VM
 # tests (internal/testenv.RunTestsInVM) take their time from it, each boot
-# at most 5 minutes. Artifacts
+# at most 5 minutes, and VMs run one at a time, so a package may first wait
+# for the others' VMs. Artifacts
 # (screenshots) go to $TALLY_ARTIFACTS, default out/.
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -76,6 +77,6 @@ if [ ${#failed[@]} -gt 0 ]; then
 fi
 
 section "go test -race (${SECONDS}s since the start)"
-go test -race -count=1 -timeout "${TALLY_TEST_TIMEOUT:-10m}" ./...
+go test -race -count=1 -timeout "${TALLY_TEST_TIMEOUT:-15m}" ./...
 test_status=$?
 [ $test_status -eq 0 ] && [ ${#failed[@]} -eq 0 ]

@@ -174,6 +174,18 @@ if $prepare_only; then
   exit 0
 fi
 
+# One VM at a time: two TCG guests on a 2-core machine starve each other
+# (a window drawing with software GL in one took minutes). The wait is not
+# part of --timeout. internal/testenv takes this lock itself, before it
+# shares out its test's deadline, and says so with TALLY_VM_LOCK_HELD=1.
+if [ "${TALLY_VM_LOCK_HELD:-}" != 1 ]; then
+  exec 6>"$cache/.run.lock"
+  if ! flock -n 6; then
+    echo "vm: waiting for another VM run to finish" >&2
+    flock 6
+  fi
+fi
+
 # --- One run: a private folder shared with the guest. ---
 run=$(mktemp -d "${TMPDIR:-/tmp}/tally-vm.XXXXXX")
 qemu_pid=

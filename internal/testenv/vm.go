@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -85,9 +86,12 @@ func RunTestsInVM(t *testing.T, pattern string, opts VMOptions) {
 		t.Fatalf("testenv: RunTestsInVM: pattern %q: %v", pattern, err)
 	}
 	script := vmScript(t)
+	bin := buildTestBinary(t, opts.Race)
+	// The deadline is shared out only once the VM is ours: waiting for
+	// another package's VM comes out of this test's time, not the guest's.
+	holdVMRunLock(t)
 	timeout := vmTimeout(t, opts.Timeout)
 
-	bin := buildTestBinary(t, opts.Race)
 	args := []string{bin, "-test.run", pattern, "-test.v", "-test.count=1",
 		// Shorter than the VM's timeout, so a hung test panics with its
 		// goroutines in the log before the VM is killed.
@@ -223,6 +227,41 @@ func withoutRace(goflags string) string {
 	}), " ")
 }
 
+// vmRunLockHeld is set while this process holds the VM run lock.
+var vmRunLockHeld atomic.Bool
+
+// holdVMRunLock takes scripts/vm.sh's run lock until t's cleanup: one VM at
+// a time on the machine. go test runs packages in parallel, and two TCG
+// guests on two cores starve each other — the window test's software GL
+// then took minutes to draw a frame.
+func holdVMRunLock(t *testing.T) {
+	t.Helper()
+	cache, err := vmCacheDir()
+	if err == nil {
+		err = os.MkdirAll(cache, 0o755)
+	}
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	f, err := os.OpenFile(filepath.Join(cache, ".run.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		t.Fatalf("testenv: the VM run lock: %v", err)
+	}
+	start := time.Now()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		t.Fatalf("testenv: the VM run lock: %v", err)
+	}
+	if waited := time.Since(start); waited > time.Second {
+		t.Logf("testenv: waited %.1fs for another VM run to finish", waited.Seconds())
+	}
+	vmRunLockHeld.Store(true)
+	t.Cleanup(func() {
+		vmRunLockHeld.Store(false)
+		f.Close() // releases the lock
+	})
+}
+
 // runVM runs scripts/vm.sh with opts and the command args, in the current
 // directory with this environment plus extraEnv, and hands each line of the
 // command's output (stdout and stderr, merged) to line as it arrives, on
@@ -233,6 +272,9 @@ func runVM(t testing.TB, script string, opts, args, extraEnv []string, line func
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", append(append(append([]string{script}, opts...), "--"), args...)...)
 	cmd.Env = append(os.Environ(), extraEnv...)
+	if vmRunLockHeld.Load() {
+		cmd.Env = append(cmd.Env, "TALLY_VM_LOCK_HELD=1") // vm.sh would wait for us
+	}
 	cmd.Stdin = nil // /dev/null: the VM needs no terminal
 	// vm.sh stops qemu when it gets SIGTERM; its whole group goes, so
 	// nothing of the VM outlives the test.
