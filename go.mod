@@ -6,6 +6,7 @@ require (
 	fyne.io/fyne/v2 v2.7.1
 	github.com/gen2brain/malgo v0.11.24
 	github.com/jezek/xgb v1.1.1
+	github.com/jfreymuth/pulse v0.1.1
 	github.com/pion/mediadevices v0.9.4
 	go.uber.org/goleak v1.3.0
 	golang.org/x/image v0.24.0

@@ -6,6 +6,7 @@
 //	tally bench-preview --seconds N --size WxH --fps F [--video-sink ...]
 //	tally devices                                 every device with its modes
 //	tally holders [--json]                        who holds each device
+//	tally controls DEVICE-ID [--json] [--set NAME=VALUE…]  a device's controls
 package main
 
 import (
@@ -39,6 +40,7 @@ var verbs = map[string]func(args []string) error{
 	"bench-preview": runBenchPreview,
 	"devices":       runDevices,
 	"holders":       runHolders,
+	"controls":      runControls,
 }
 
 func main() {
@@ -96,9 +98,11 @@ func runGUI(args []string) error {
 	if err != nil {
 		return err
 	}
-	md := capture.NewMediaDevices(defaultBackends()...)
-	// Who else holds each camera node and audio source, once a second; the
-	// nodes are listed afresh each time, so a camera plugged in later counts.
+	backends := defaultBackends()
+	md := capture.NewMediaDevices(backends...)
+	// Who else holds each camera node (once a second; the nodes are listed
+	// afresh each time, so a camera plugged in later counts) and each audio
+	// source (on the audio server's events).
 	hw := holders.NewWatcher(&holders.Scanner{ListPaths: holders.DefaultPaths, Pulse: true}, holders.DefaultInterval)
 	// Fyne's Run may hang on quit (see gui.QuitGuard): close them also then.
 	guard := gui.NewQuitGuard(func() error {
@@ -121,6 +125,7 @@ func runGUI(args []string) error {
 		OpenDefault: !*noOpen && !*demo,
 		Demo:        *demo,
 		Holders:     hw,
+		Volumes:     volumesOf(backends),
 	})
 	w.SetContent(u.Content())
 	w.SetOnClosed(func() {

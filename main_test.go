@@ -27,7 +27,7 @@ func TestParseSize(t *testing.T) {
 }
 
 func TestVerbs(t *testing.T) {
-	for _, v := range []string{"", "bench-preview", "devices", "holders"} {
+	for _, v := range []string{"", "bench-preview", "devices", "holders", "controls"} {
 		if verbs[v] == nil {
 			t.Errorf("verb %q is not dispatched", v)
 		}

@@ -53,6 +53,9 @@ type Options struct {
 	// panel lists them under each source, and shows devices that only
 	// other processes hold. The UI does not close it.
 	Holders HolderWatcher
+	// Volumes, if not nil, gives each microphone's meter a volume slider
+	// and mute switch (volume.go).
+	Volumes MicVolumes
 }
 
 // UI is the window's content and the state behind it.
@@ -121,6 +124,7 @@ func newUI(a fyne.App, win fyne.Window, md *capture.MediaDevices, opts Options, 
 		md.OnDeviceChange(func() { u.do(u.onDeviceChange) }),
 		md.OnLeak(func(l capture.LeakInfo) { u.do(func() { u.onLeak(l) }) }),
 	)
+	u.unsub = append(u.unsub, u.watchVolumes()...)
 	if opts.Holders != nil {
 		u.unsub = append(u.unsub, opts.Holders.OnChange(func(s holders.Snapshot) {
 			u.do(func() {

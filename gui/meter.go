@@ -68,7 +68,8 @@ type levelMeter struct {
 	peakMark  *canvas.Rectangle
 	title     *widget.Label
 	text      *widget.Label
-	held      float64 // peak hold, decays per tick
+	held      float64        // peak hold, decays per tick
+	vol       *volumeControl // nil without MicVolumes (volume.go)
 	object    fyne.CanvasObject
 }
 
@@ -211,6 +212,7 @@ func (p *metersPanel) refresh() {
 		if m == nil {
 			m = startMeter(t)
 			m.build()
+			p.u.addVolume(m)
 			p.meters[t] = m
 		}
 		m.update()

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/tally-app/tally/internal/pulse"
 	"github.com/tally-app/tally/internal/testenv"
 )
 
@@ -113,7 +114,10 @@ func BenchmarkScan(b *testing.B) {
 }
 
 // BenchmarkPulseRecorders asks the test PulseAudio (with one parecord
-// recording) for its recorders: two pactl runs.
+// recording) for its recorders: two requests over the native protocol,
+// "connect" on a connection of its own each time (as the CLI does),
+// "shared" on the process's open one (as the app does, where the mic
+// backend holds it).
 func BenchmarkPulseRecorders(b *testing.B) {
 	p := testenv.StartPulse(b)
 	p.Setenv(b)
@@ -125,12 +129,20 @@ func BenchmarkPulseRecorders(b *testing.B) {
 	defer rec.Wait()
 	defer rec.Process.Kill()
 	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := PulseRecorders(ctx); err != nil {
-			b.Fatal(err)
+	run := func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := PulseRecorders(ctx); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
+	b.Run("connect", run)
+	b.Run("shared", func(b *testing.B) {
+		pc := pulse.Open()
+		defer pc.Close()
+		run(b)
+	})
 }
 
 // cpuTime is this process's user+system CPU time in nanoseconds.

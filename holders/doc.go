@@ -11,18 +11,19 @@
 //     file. Processes whose entries cannot be read (another user's, or one
 //     exiting during the scan) are skipped without error, as fuser does.
 //   - The audio server (PulseAudio, or PipeWire's PulseAudio layer), through
-//     the machine-readable output of its own tool, pactl --format=json
-//     (PulseAudio 16 or later): every recording stream (source-output) with
-//     the source it records from, its application name and pid, and whether
-//     it is corked (paused). The server's address comes from the
-//     environment (PULSE_SERVER, XDG_RUNTIME_DIR) as for any client.
+//     its native protocol (internal/pulse, the connection the process
+//     shares): every recording stream (source-output) with the source it
+//     records from, its application name and pid, and whether it is corked
+//     (paused). The server's address comes from the environment
+//     (PULSE_SERVER, XDG_RUNTIME_DIR) as for any client.
 //
 // The calling process is not hidden: its own opens and streams come back
 // with Holder.Self set, so an application can show them as its own.
 //
 // ScanPaths and PulseRecorders are the two one-shot questions; a Scanner
 // asks both for a configured set of devices and returns a Snapshot; a
-// Watcher repeats that at an interval and reports changes. DescribeBusy
+// Watcher repeats that, the nodes at an interval and the audio server on
+// its change events, and reports changes. DescribeBusy
 // turns the holders of a node into the words a "device busy" error needs,
 // and Print writes a Snapshot as text or JSON.
 //

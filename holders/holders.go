@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tally-app/tally/internal/pulse"
 )
 
 // Holder is one consumer of a device: a process holding a node, or a
@@ -89,7 +91,7 @@ func (s Snapshot) Equal(o Snapshot) bool {
 		})
 }
 
-// DefaultPulseTimeout bounds each pactl run when Scanner.PulseTimeout is
+// DefaultPulseTimeout bounds each question to the audio server when Scanner.PulseTimeout is
 // zero: a wedged audio server must not wedge the caller.
 const DefaultPulseTimeout = 2 * time.Second
 
@@ -113,9 +115,8 @@ type Scanner struct {
 	// reading every process's maps costs several times more (see the
 	// package benchmarks).
 	AllMaps bool
-	// Pactl is the pactl command to run; "" means "pactl" from PATH.
-	Pactl string
-	// PulseTimeout bounds each pactl run; 0 means DefaultPulseTimeout.
+	// PulseTimeout bounds each question to the audio server; 0 means
+	// DefaultPulseTimeout.
 	PulseTimeout time.Duration
 
 	mu   sync.Mutex // serializes scans; protects proc
@@ -128,7 +129,30 @@ type Scanner struct {
 // server, ctx ended) the error says which, Snapshot.Errors repeats it, and
 // the snapshot still has what the other parts found.
 func (s *Scanner) Holders(ctx context.Context) (Snapshot, error) {
-	var snap Snapshot
+	devs, errs := s.scanNodes(ctx)
+	if s.Pulse {
+		pc := pulse.Open() // shared: no new connection if the process has one
+		defer pc.Close()
+		pdevs, err := s.scanPulse(ctx, pc)
+		devs = append(devs, pdevs...)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return snapshot(devs, errs)
+}
+
+func snapshot(devs []Device, errs []error) (Snapshot, error) {
+	snap := Snapshot{Devices: devs}
+	for _, e := range errs {
+		snap.Errors = append(snap.Errors, e.Error())
+	}
+	return snap, errors.Join(errs...)
+}
+
+// scanNodes is the /proc part of a scan.
+func (s *Scanner) scanNodes(ctx context.Context) ([]Device, []error) {
+	var devs []Device
 	var errs []error
 	paths := s.Paths
 	if s.ListPaths != nil {
@@ -148,31 +172,29 @@ func (s *Scanner) Holders(ctx context.Context) (Snapshot, error) {
 	}
 	for i, p := range paths {
 		t := &targets[keys[i]]
-		snap.Devices = append(snap.Devices, Device{
+		devs = append(devs, Device{
 			Path:    p,
 			Kind:    kindOf(t.path),
 			Holders: sortHolders(slices.Clone(t.out)), // two names of one node: two slices
 		})
 	}
-	if s.Pulse {
-		sources, err := queryPulse(ctx, s.Pactl, s.PulseTimeout)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		for _, src := range sources {
-			snap.Devices = append(snap.Devices, Device{
-				Path:    src.name,
-				Kind:    "audioinput",
-				Label:   src.label,
-				Pulse:   true,
-				Holders: sortHolders(src.holders),
-			})
-		}
+	return devs, errs
+}
+
+// scanPulse is the audio server part of a scan.
+func (s *Scanner) scanPulse(ctx context.Context, pc *pulse.Client) ([]Device, error) {
+	sources, err := queryPulse(ctx, pc, s.PulseTimeout)
+	devs := make([]Device, 0, len(sources))
+	for _, src := range sources {
+		devs = append(devs, Device{
+			Path:    src.name,
+			Kind:    "audioinput",
+			Label:   src.label,
+			Pulse:   true,
+			Holders: sortHolders(src.holders),
+		})
 	}
-	for _, e := range errs {
-		snap.Errors = append(snap.Errors, e.Error())
-	}
-	return snap, errors.Join(errs...)
+	return devs, err
 }
 
 // scanners are reused by ScanPaths so one-shot scans do not allocate their

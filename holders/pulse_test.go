@@ -99,9 +99,6 @@ func TestPulseRecorderAppearsAndGoes(t *testing.T) {
 }
 
 func TestPulseNoServer(t *testing.T) {
-	if _, err := exec.LookPath("pactl"); err != nil {
-		t.Skip("no pactl")
-	}
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "client.conf")
 	if err := os.WriteFile(conf, []byte("autospawn = no\n"), 0o600); err != nil {
@@ -127,39 +124,53 @@ func TestPulseNoServer(t *testing.T) {
 	}
 }
 
-// Stand-ins for pactl binaries this package cannot use: an old one without
-// --format=json, one that ignores it, one that hangs, none at all.
-func TestPulseUnusablePactl(t *testing.T) {
-	dir := t.TempDir()
-	script := func(name, body string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
-			t.Fatal(err)
+// The watcher learns of recording streams from the server's events: with
+// no device nodes and an hour's interval, nothing else could tell it.
+func TestWatcherSeesParecordThroughEvents(t *testing.T) {
+	p := testenv.StartPulse(t)
+	p.Setenv(t)
+	w := NewWatcher(&Scanner{Pulse: true}, time.Hour)
+	defer w.Close()
+	snaps := make(chan Snapshot, 100)
+	stop := make(chan struct{})
+	defer close(stop)
+	w.OnChange(func(s Snapshot) {
+		select {
+		case snaps <- s:
+		case <-stop:
 		}
-		return p
-	}
-	for _, tc := range []struct {
-		name    string
-		pactl   string
-		timeout time.Duration
-		want    error
-		words   string
-	}{
-		{"pactl 15", script("old", `echo "pactl: unrecognized option '--format=json'" >&2; exit 1`), 0, ErrNoJSON, "unrecognized option"},
-		{"text output", script("text", `echo "Source Output #3"`), 0, ErrNoJSON, "not JSON"},
-		{"hangs", script("hang", `exec sleep 30`), 100 * time.Millisecond, ErrNoAudioServer, "no answer"},
-		{"missing", filepath.Join(dir, "none"), 0, ErrNoAudioServer, "pactl list"},
-		{"other JSON", script("other", `echo '{"modules": []}'`), 0, ErrNoJSON, "no \"sources\""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			s := &Scanner{Pulse: true, Pactl: tc.pactl, PulseTimeout: tc.timeout}
-			snap, err := s.Holders(context.Background())
-			if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.words) {
-				t.Errorf("error = %v, want %v saying %q", err, tc.want, tc.words)
+	})
+	await := func(what string, ok func(Snapshot) bool) {
+		t.Helper()
+		deadline := time.After(10 * time.Second)
+		for {
+			select {
+			case s := <-snaps:
+				if ok(s) {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("watcher: no snapshot where %s", what)
 			}
-			if len(snap.Devices) != 0 || len(snap.Errors) != 1 {
-				t.Errorf("snapshot = %+v, want no devices and the error", snap)
-			}
-		})
+		}
 	}
+	onVirtmic := func(pid int) func(Snapshot) bool {
+		return func(s Snapshot) bool {
+			d, _ := s.Device(testenv.VirtualMic)
+			_, ok := findPID(d.Holders, pid)
+			return ok
+		}
+	}
+	await("virtmic is listed", func(s Snapshot) bool { _, ok := s.Device(testenv.VirtualMic); return ok })
+	rec := startParecord(t, p, testenv.VirtualMic)
+	await("parecord records from virtmic", onVirtmic(rec.Process.Pid))
+	rec.Process.Kill()
+	rec.Wait()
+	await("parecord is gone", func(s Snapshot) bool { return !onVirtmic(rec.Process.Pid)(s) })
+
+	// The server killed: the snapshot says so; back: the sources return.
+	p.Kill()
+	await("the server is gone", func(s Snapshot) bool { return len(s.Errors) == 1 && len(s.Devices) == 0 })
+	p.Restart()
+	await("virtmic is back", func(s Snapshot) bool { _, ok := s.Device(testenv.VirtualMic); return ok && len(s.Errors) == 0 })
 }

@@ -2,17 +2,23 @@ package holders
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tally-app/tally/internal/pulse"
 )
 
 // DefaultInterval is the Watcher's scan interval when none is given: about
 // the rate at which a person reads a holders list.
 const DefaultInterval = time.Second
 
-// Watcher scans at an interval and reports when the holders change. See
-// the package doc's Concurrency section.
+// Watcher reports when the holders change: it scans the device nodes at an
+// interval (the kernel tells no one when a process opens a file), and asks
+// the audio server again only when the server's own events say a source or
+// recording stream came, changed or went. See the package doc's Concurrency
+// section.
 type Watcher struct {
 	s        *Scanner
 	interval time.Duration
@@ -32,9 +38,10 @@ type watchSub struct {
 	cancelled atomic.Bool // set by its cancel func
 }
 
-// NewWatcher starts a goroutine that scans with s every interval
-// (DefaultInterval if interval <= 0), the first time at once. Close stops
-// it.
+// NewWatcher starts a goroutine that scans with s, the first time at once:
+// its nodes every interval (DefaultInterval if interval <= 0), and, if
+// s.Pulse, the audio server on each of its events (and when it comes back
+// after it died). Close stops it.
 func NewWatcher(s *Scanner, interval time.Duration) *Watcher {
 	if interval <= 0 {
 		interval = DefaultInterval
@@ -96,13 +103,46 @@ func (w *Watcher) Close() {
 
 func (w *Watcher) run(ctx context.Context) {
 	defer close(w.done)
-	t := time.NewTicker(w.interval)
-	defer t.Stop()
+	var pc *pulse.Client
+	pulseKick := make(chan struct{}, 1)
+	if w.s.Pulse {
+		pc = pulse.Open()
+		defer pc.Close()
+		cancel := pc.OnEvent(func(e pulse.Event) {
+			if e.Facility == "" || e.Facility == "source" || e.Facility == "source-output" {
+				select {
+				case pulseKick <- struct{}{}:
+				default: // a rescan is pending; it sees this change too
+				}
+			}
+		})
+		defer cancel()
+	}
+	var tick <-chan time.Time
+	if w.s.ListPaths != nil || len(w.s.Paths) > 0 {
+		t := time.NewTicker(w.interval)
+		defer t.Stop()
+		tick = t.C
+	}
+	var nodeDevs, pulseDevs []Device
+	var nodeErrs []error
+	var pulseErr error
+	nodes, audio := true, w.s.Pulse
 	for {
-		snap, _ := w.s.Holders(ctx) // its errors are in snap.Errors
+		if nodes {
+			nodeDevs, nodeErrs = w.s.scanNodes(ctx)
+		}
+		if audio {
+			pulseDevs, pulseErr = w.s.scanPulse(ctx, pc)
+		}
 		if ctx.Err() != nil {
 			return // closed mid-scan: the snapshot is partial
 		}
+		errs := nodeErrs
+		if pulseErr != nil {
+			errs = append(slices.Clip(errs), pulseErr)
+		}
+		snap, _ := snapshot(append(slices.Clip(nodeDevs), pulseDevs...), errs)
 		w.mu.Lock()
 		changed := w.last == nil || !w.last.Equal(snap)
 		if changed {
@@ -110,14 +150,17 @@ func (w *Watcher) run(ctx context.Context) {
 		}
 		w.mu.Unlock()
 		w.deliver(changed)
-		for waiting := true; waiting; {
+		nodes, audio = false, false
+		for !nodes && !audio {
 			select {
 			case <-ctx.Done():
 				return
 			case <-w.kick:
 				w.deliver(false)
-			case <-t.C:
-				waiting = false
+			case <-tick:
+				nodes = true
+			case <-pulseKick:
+				audio = true
 			}
 		}
 	}

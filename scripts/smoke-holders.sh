@@ -2,7 +2,8 @@
 # Holders smoke test (issue 6): the real window under a private Xvfb with a
 # private PulseAudio whose virtual microphone parecord is recording. The
 # window's source panel must say who holds the microphone: Tally's track and
-# parecord with its pid. Screenshot: out/screenshot-holders.png.
+# parecord with its pid; `tally controls` sets the microphone's volume and
+# mute, and the meter's slider follows. Screenshot: out/screenshot-holders.png.
 #
 # Needs xvfb, pulseaudio, pulseaudio-utils, imagemagick, x11-utils and a
 # built out/tally (scripts/smoke.sh builds it first).
@@ -59,8 +60,15 @@ for _ in $(seq 150); do
   kill -0 "$app_pid" 2>/dev/null || die "smoke-holders: tally exited early: $(tail -5 "$applog")"
   sleep 0.1
 done
-# The holders watcher refreshes about once a second.
+# The window opens the microphone a few seconds after it maps (software GL).
 sleep 6
+# Another program (tally controls here) sets the volume; the window hears it
+# from the server's events.
+out/tally controls mic:virtmic --set volume=0.5 mute=true | tee "$dir/controls.txt"
+pactl get-source-volume virtmic | grep -q ' 50%' || die "smoke-holders: tally controls did not set the volume to 50 %: $(pactl get-source-volume virtmic)"
+pactl get-source-mute virtmic | grep -q 'yes' || die "smoke-holders: tally controls did not mute virtmic"
+out/tally controls mic:virtmic --set volume=2 2>/dev/null && die "smoke-holders: tally controls accepted volume=2"
+sleep 1
 import -display "$display" -window root "$shot"
 # parecord's stream must be visible to the same scan the window uses.
 out/tally holders | tee "$dir/holders.txt"

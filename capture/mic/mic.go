@@ -21,6 +21,13 @@
 // S16 or F32 samples; the server converts. The device's native rate and
 // channel count in F32 come first, as the preferred mode.
 //
+// # Volume and mute
+//
+// Volume, SetVolume, Muted, SetMuted and OnVolumeChange control a
+// PulseAudio source's own level and mute, per device (volume.go), through
+// the audio server's native protocol; the server's events report changes
+// made by any program.
+//
 // # Audio server lifetime
 //
 // New never fails for lack of an audio system: with none, Devices reports no
@@ -154,6 +161,7 @@ type Backend struct {
 	listeners map[int]func()
 	nextL     int
 	open      map[*device]struct{}
+	vol       *volumes // volume and mute (volume.go); nil until first used
 	closed    bool
 
 	attempts        atomic.Int64 // connection attempts, to tell the first
@@ -661,6 +669,7 @@ func (b *Backend) Close() error {
 	b.mu.Unlock()
 	close(b.stop)
 	<-b.pollDone
+	b.closeVolumes()
 
 	// Close the devices side by side, so that slow ones cost one close
 	// timeout in all.
