@@ -128,8 +128,6 @@ type queryMenu struct {
 // adds no padding.
 type extControl [20]byte
 
-const extControlSize = 20
-
 func (c *extControl) set(id, size uint32, v uint64) {
 	binary.LittleEndian.PutUint32(c[0:], id)
 	binary.LittleEndian.PutUint32(c[4:], size)
