@@ -91,3 +91,21 @@ func TestFindControlUnknownListsNames(t *testing.T) {
 		t.Errorf("unknown control: %v", err)
 	}
 }
+
+func TestV4L2Name(t *testing.T) {
+	for _, tc := range []struct{ name, value, wantName, wantValue string }{
+		{"exposureTime", "100", "exposure_time_absolute", "100"},
+		{"colorTemperature", "4600", "white_balance_temperature", "4600"},
+		{"torch", "true", "flash_led_mode", "Torch"},
+		{"torch", "false", "flash_led_mode", "Off"},
+		{"gain_automatic", "1", "gain_automatic", "1"},
+	} {
+		n, v, err := V4L2Name(tc.name, tc.value)
+		if err != nil || n != tc.wantName || v != tc.wantValue {
+			t.Errorf("V4L2Name(%s, %s) = %s, %s, %v", tc.name, tc.value, n, v, err)
+		}
+	}
+	if _, _, err := V4L2Name("torch", "bright"); err == nil || !strings.Contains(err.Error(), "torch") {
+		t.Errorf("torch=bright: %v", err)
+	}
+}
