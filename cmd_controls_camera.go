@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/tally-app/tally/capture/camera"
 )
@@ -127,7 +126,7 @@ func (c *cameraControls) Check(_ context.Context, id, name, value string) error 
 	}
 	_, _, err = ctls.Check(n, v)
 	if err != nil && n != name {
-		return fmt.Errorf("%s (the Image Capture spec's %s): %w", strings.TrimSpace(n), name, err)
+		return fmt.Errorf("%s (the Image Capture spec's %s): %w", n, name, err)
 	}
 	return err
 }

@@ -349,6 +349,8 @@ func (d *Device) GetControl(c Control) (Value, error) {
 		return Value{Bytes: buf}, nil
 	case c.Type == CtrlInteger64:
 		return Value{Int: ec.value64()}, nil
+	case c.Type == CtrlBitmask:
+		return Value{Int: int64(uint32(ec.value32()))}, nil // a __u32 in the __s32
 	default:
 		return Value{Int: int64(ec.value32())}, nil
 	}

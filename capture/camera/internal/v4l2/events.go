@@ -102,7 +102,11 @@ func (w *ControlWatch) run(f func(CtrlEvent)) {
 			}
 			c := (*eventCtrl)(unsafe.Pointer(&ev.u[0]))
 			val := c.value
-			if CtrlType(c.typ) != CtrlInteger64 {
+			switch CtrlType(c.typ) {
+			case CtrlInteger64:
+			case CtrlBitmask:
+				val = int64(uint32(val)) // a __u32 in the union's __s32
+			default:
 				val = int64(int32(val)) // the union's __s32
 			}
 			f(CtrlEvent{
