@@ -110,15 +110,38 @@ func (c *Controls) List() ([]ControlInfo, error) {
 	return out, nil
 }
 
-// Get returns one control by its v4l2-ctl name.
+// Get returns one control by its v4l2-ctl name, described and read afresh.
 func (c *Controls) Get(name string) (ControlInfo, error) {
-	list, err := c.List()
-	if err != nil {
-		return ControlInfo{}, err
+	c.mu.Lock()
+	var id uint32
+	found := false
+	list := make([]ControlInfo, 0, len(c.order))
+	for _, kid := range c.order {
+		k := c.byID[kid]
+		if k.Name == name {
+			id, found = kid, true
+		}
+		list = append(list, info(k))
 	}
-	ci, err := findControl(list, name)
+	c.mu.Unlock()
+	if !found {
+		_, err := findControl(list, name) // the error lists the names
+		return ControlInfo{}, fmt.Errorf("camera %s: %w", c.deviceID, err)
+	}
+	k, err := c.dev.QueryControl(id)
 	if err != nil {
 		return ControlInfo{}, fmt.Errorf("camera %s: %w", c.deviceID, err)
+	}
+	c.mu.Lock()
+	c.byID[id] = k
+	c.mu.Unlock()
+	ci := info(k)
+	if k.Readable() {
+		v, err := c.dev.GetControl(k)
+		if err != nil {
+			return ControlInfo{}, fmt.Errorf("camera %s: reading %s: %w", c.deviceID, k.Name, err)
+		}
+		ci.Value, ci.Str, ci.Payload = v.Int, v.Str, v.Bytes
 	}
 	return ci, nil
 }

@@ -284,6 +284,28 @@ func (d *Device) Controls() ([]Control, error) {
 	}
 }
 
+// QueryControl describes one control afresh (its flags change with other
+// controls), menu items included.
+func (d *Device) QueryControl(id uint32) (Control, error) {
+	q := queryExtCtrl{id: id}
+	if err := d.ioctl("VIDIOC_QUERY_EXT_CTRL", vidiocQueryExtCtrl, unsafe.Pointer(&q)); err != nil {
+		return Control{}, err
+	}
+	c := Control{
+		ID: q.id, Type: CtrlType(q.typ), Label: cstr(q.name[:]), Min: q.minimum, Max: q.maximum,
+		Step: q.step, Default: q.defaultValue, Flags: q.flags, ElemSize: q.elemSize, Elems: q.elems,
+		NrDims: q.nrOfDims, Dims: q.dims,
+	}
+	c.Name = VarName(c.Label)
+	if c.Type == CtrlMenu || c.Type == CtrlIntegerMenu {
+		var err error
+		if c.Menu, err = d.menu(c); err != nil {
+			return Control{}, err
+		}
+	}
+	return c, nil
+}
+
 func (d *Device) menu(c Control) ([]MenuItem, error) {
 	var items []MenuItem
 	for i := c.Min; i <= c.Max && i >= 0; i++ {
