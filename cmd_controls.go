@@ -27,6 +27,10 @@ type Control struct {
 	Step    *float64 `json:"step,omitempty"`
 	Default any      `json:"default,omitempty"`
 	Value   any      `json:"value"`
+	// Menu is a menu's items, "INDEX: NAME"; Flags the backend's flags
+	// ("inactive", "read-only").
+	Menu  []string `json:"menu,omitempty"`
+	Flags []string `json:"flags,omitempty"`
 }
 
 // deviceControls is what `tally controls` needs of one kind of device;
@@ -128,6 +132,12 @@ func printControls(w io.Writer, list []Control) {
 		}
 		if c.Default != nil {
 			line += fmt.Sprintf("  default %v", c.Default)
+		}
+		if len(c.Flags) > 0 {
+			line += "  [" + strings.Join(c.Flags, ",") + "]"
+		}
+		if len(c.Menu) > 0 {
+			line += "  {" + strings.Join(c.Menu, "; ") + "}"
 		}
 		fmt.Fprintln(w, line)
 	}

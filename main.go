@@ -7,6 +7,7 @@
 //	tally devices                                 every device with its modes
 //	tally holders [--json]                        who holds each device
 //	tally controls DEVICE-ID [--json] [--set NAME=VALUE…]  a device's controls
+//	tally snapshot DEVICE-ID -o FILE.png|FILE.jpg       one frame of a camera
 package main
 
 import (

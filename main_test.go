@@ -27,7 +27,7 @@ func TestParseSize(t *testing.T) {
 }
 
 func TestVerbs(t *testing.T) {
-	for _, v := range []string{"", "bench-preview", "devices", "holders", "controls"} {
+	for _, v := range []string{"", "bench-preview", "devices", "holders", "controls", "snapshot"} {
 		if verbs[v] == nil {
 			t.Errorf("verb %q is not dispatched", v)
 		}
