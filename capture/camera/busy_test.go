@@ -33,8 +33,9 @@ func TestBusyCameraNamesItsHolder(t *testing.T) {
 		_ = child.Process.Kill()
 		_ = child.Wait()
 	}()
+	// The shell opens fd 3 before it execs sleep: wait for sleep itself.
 	deadline := time.Now().Add(5 * time.Second)
-	for holders.DescribeBusy(node) == "" {
+	for !strings.Contains(holders.DescribeBusy(node), "in use by sleep") {
 		if time.Now().After(deadline) {
 			t.Fatal("the child never held the node")
 		}
