@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"io"
 	"os"
@@ -543,16 +544,20 @@ func TestVivid_BusyNamesHolder(t *testing.T) {
 		_ = other.Process.Kill()
 		_ = other.Wait()
 	}()
-	var err error
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		var d capture.Device
-		if d, err = b.Open(context.Background(), cam.DeviceID, m); err == nil {
-			d.Close() // v4l2-ctl has not taken the queue yet
-			time.Sleep(50 * time.Millisecond)
-			continue
+	// Open only once v4l2-ctl streams (its buffers are mapped): an open
+	// while it starts can take the queue from it, and it then gives up.
+	maps := fmt.Sprintf("/proc/%d/maps", other.Process.Pid)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if mapped, _ := os.ReadFile(maps); bytes.Contains(mapped, []byte("/dev/video0")) {
+			break
 		}
-		break
+		if time.Now().After(deadline) {
+			t.Fatalf("v4l2-ctl does not stream from /dev/video0 after 20 s: %s", out.String())
+		}
+	}
+	d, err := b.Open(context.Background(), cam.DeviceID, m)
+	if err == nil {
+		d.Close()
 	}
 	if !errors.Is(err, capture.ErrNotReadable) || !errors.Is(err, syscall.EBUSY) || !strings.Contains(err.Error(), "in use by v4l2-ctl (pid ") {
 		t.Errorf("open while v4l2-ctl streams: %v\nv4l2-ctl: %s", err, out.String())
