@@ -89,50 +89,50 @@ func overlay(basic, adv *MediaTrackConstraintSet) MediaTrackConstraintSet {
 	return s
 }
 
-// ulongTarget is the value c asks for within [lo, hi]: exact, else ideal,
-// else a max below hi; then within min and max. ok is false when c asks for
-// no particular value.
-func ulongTarget(c *ConstrainULong, lo, hi int) (v int, ok bool) {
+// target is the value a numeric constraint asks for: exact, else ideal,
+// else a max below hi; then within min and max. ok is false when it asks
+// for no particular value.
+func target[T int | float64](exact, ideal, lo, hi *T, limit T) (v T, ok bool) {
 	switch {
-	case c == nil:
-		return 0, false
-	case c.Exact != nil:
-		v = *c.Exact
-	case c.Ideal != nil:
-		v = *c.Ideal
-	case c.Max != nil && *c.Max < hi:
-		v = *c.Max
+	case exact != nil:
+		v = *exact
+	case ideal != nil:
+		v = *ideal
+	case hi != nil && *hi < limit:
+		v = *hi
 	default:
+		return v, false
+	}
+	if lo != nil {
+		v = max(v, *lo)
+	}
+	if hi != nil {
+		v = min(v, *hi)
+	}
+	return v, true
+}
+
+// ulongTarget is the value c asks for within [lo, hi] (see target).
+func ulongTarget(c *ConstrainULong, lo, hi int) (int, bool) {
+	if c == nil {
 		return 0, false
 	}
-	if c.Min != nil {
-		v = max(v, *c.Min)
-	}
-	if c.Max != nil {
-		v = min(v, *c.Max)
+	v, ok := target(c.Exact, c.Ideal, c.Min, c.Max, hi)
+	if !ok {
+		return 0, false
 	}
 	return min(max(v, lo), hi), true
 }
 
-// doubleTarget is ulongTarget for reals.
-func doubleTarget(c *ConstrainDouble, hi float64) (v float64, ok bool) {
-	switch {
-	case c == nil:
-		return 0, false
-	case c.Exact != nil:
-		v = *c.Exact
-	case c.Ideal != nil:
-		v = *c.Ideal
-	case c.Max != nil && *c.Max < hi:
-		v = *c.Max
-	default:
+// doubleTarget is ulongTarget for reals, at most hi; a value of 0 or less
+// asks for nothing.
+func doubleTarget(c *ConstrainDouble, hi float64) (float64, bool) {
+	if c == nil {
 		return 0, false
 	}
-	if c.Min != nil {
-		v = max(v, *c.Min)
-	}
-	if c.Max != nil {
-		v = min(v, *c.Max)
+	v, ok := target(c.Exact, c.Ideal, c.Min, c.Max, hi)
+	if !ok {
+		return 0, false
 	}
 	return min(v, hi), v > 0
 }
